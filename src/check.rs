@@ -1,0 +1,276 @@
+//! The checker: rules over a loaded [`Bank`] that need more than one file or
+//! look inside the Markdown: duplicate ids, dangling lead-ins, raw HTML,
+//! figures, and characters the bundled fonts cannot draw.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+
+use crate::diagnostic::{self, Diagnostic, LineIndex};
+use crate::fonts::{self, Family};
+use crate::load::{self, markdown_options};
+use crate::model::Bank;
+
+/// Load and check the bank in `root`. Diagnostics come sorted by file and line.
+pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
+    let loaded = load::load(root);
+    let mut diags = loaded.diagnostics;
+    if let Some(bank) = &loaded.bank {
+        diags.extend(check(bank));
+    }
+    diagnostic::sort(&mut diags);
+    diags.dedup();
+    (loaded.bank, diags)
+}
+
+/// Every rule that runs on a loaded bank.
+pub fn check(bank: &Bank) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    check_duplicate_ids(bank, &mut diags);
+    let mut referenced = HashSet::new();
+    for (_, q) in bank.questions() {
+        check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
+        for (_, part) in q.parts() {
+            check_markdown(
+                bank,
+                &q.path,
+                part.body_line,
+                &part.markdown,
+                &mut referenced,
+                &mut diags,
+            );
+        }
+    }
+    if let Some(intro) = &bank.intro {
+        check_markdown(
+            bank,
+            &intro.path,
+            1,
+            &intro.markdown,
+            &mut referenced,
+            &mut diags,
+        );
+    }
+    let bank_toml = bank.root.join("bank.toml");
+    for text in [&bank.title, &bank.subtitle, &bank.description] {
+        check_text_glyphs(&bank_toml, 1, text, &mut diags);
+    }
+    for s in &bank.sections {
+        check_text_glyphs(&bank_toml, 1, &s.title, &mut diags);
+    }
+    check_unreferenced_media(bank, &referenced, &mut diags);
+    diags
+}
+
+fn check_duplicate_ids(bank: &Bank, diags: &mut Vec<Diagnostic>) {
+    let mut by_id: HashMap<&str, Vec<(&PathBuf, usize)>> = HashMap::new();
+    for (_, q) in bank.questions() {
+        by_id
+            .entry(q.id.as_str())
+            .or_default()
+            .push((&q.path, q.id_line));
+    }
+    for (id, places) in by_id {
+        if places.len() < 2 {
+            continue;
+        }
+        for (i, (path, line)) in places.iter().enumerate() {
+            let others: Vec<String> = places
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (p, l))| format!("{}:{}", p.display(), l))
+                .collect();
+            diags.push(Diagnostic::error(
+                path,
+                *line,
+                format!("duplicate id `{id}` (also used at {})", others.join(", ")),
+            ));
+        }
+    }
+}
+
+/// Report each character `text` uses that `family` cannot draw, once per file.
+fn check_glyphs_in(
+    path: &Path,
+    line: usize,
+    text: &str,
+    family: Family,
+    seen: &mut BTreeSet<char>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for c in text.chars() {
+        if !fonts::can_draw(family, c) && seen.insert(c) {
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                format!(
+                    "character `{c}` (U+{:04X}) cannot be drawn by the bundled font {}",
+                    c as u32,
+                    family.name()
+                ),
+            ));
+        }
+    }
+}
+
+fn check_text_glyphs(path: &Path, line: usize, text: &str, diags: &mut Vec<Diagnostic>) {
+    check_glyphs_in(path, line, text, Family::Sans, &mut BTreeSet::new(), diags);
+}
+
+/// Does a paragraph's source end with a colon (a lead-in to a list or table)?
+fn is_lead_in(source: &str) -> bool {
+    source.trim_end().ends_with(':')
+}
+
+/// Rules inside one Markdown body that starts on line `first_line` of `path`.
+fn check_markdown(
+    bank: &Bank,
+    path: &Path,
+    first_line: usize,
+    markdown: &str,
+    referenced: &mut HashSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let index = LineIndex::new(markdown);
+    let line_at = |offset: usize| first_line + index.line(offset) - 1;
+    let mut depth = 0usize;
+    // The line of a top-level paragraph ending in ':' still waiting for its list.
+    let mut pending_lead_in: Option<usize> = None;
+    let mut seen_sans = BTreeSet::new();
+    let mut seen_mono = BTreeSet::new();
+    for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
+        match &event {
+            Event::Start(tag) => {
+                if depth == 0 {
+                    let satisfies = matches!(tag, Tag::List(_) | Tag::Table(_));
+                    if let Some(line) = pending_lead_in.take() {
+                        if !satisfies {
+                            diags.push(dangling(path, line));
+                        }
+                    }
+                    if matches!(tag, Tag::Paragraph) && is_lead_in(&markdown[range.clone()]) {
+                        pending_lead_in = Some(line_at(range.start));
+                    }
+                }
+                depth += 1;
+                if let Tag::Image { dest_url, .. } = tag {
+                    check_figure(
+                        bank,
+                        path,
+                        line_at(range.start),
+                        dest_url,
+                        referenced,
+                        diags,
+                    );
+                }
+            }
+            Event::End(end) => {
+                depth = depth.saturating_sub(1);
+                let _: &TagEnd = end;
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let shown: String = html.trim().chars().take(40).collect();
+                diags.push(Diagnostic::error(
+                    path,
+                    line_at(range.start),
+                    format!("raw HTML `{shown}` is not allowed; write it as text, or in backticks to show a tag"),
+                ));
+            }
+            Event::Text(t) => check_glyphs_in(
+                path,
+                line_at(range.start),
+                t,
+                Family::Sans,
+                &mut seen_sans,
+                diags,
+            ),
+            Event::Code(t) => check_glyphs_in(
+                path,
+                line_at(range.start),
+                t,
+                Family::Mono,
+                &mut seen_mono,
+                diags,
+            ),
+            _ => {
+                if depth == 0 {
+                    if let Some(line) = pending_lead_in.take() {
+                        diags.push(dangling(path, line));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(line) = pending_lead_in {
+        diags.push(dangling(path, line));
+    }
+}
+
+fn dangling(path: &Path, line: usize) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        line,
+        "dangling lead-in: this paragraph ends with `:` but no list or table follows it in this part",
+    )
+}
+
+fn check_figure(
+    bank: &Bank,
+    path: &Path,
+    line: usize,
+    dest: &str,
+    referenced: &mut HashSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match bank.figure_path(dest) {
+        None => diags.push(Diagnostic::error(
+            path,
+            line,
+            format!("figure `{dest}` must be a file directly inside content/media/, written `media/<name>`"),
+        )),
+        Some(file) => {
+            referenced.insert(dest.trim_start_matches("media/").to_string());
+            match fs::symlink_metadata(&file) {
+                Ok(m) if m.is_file() => {}
+                Ok(_) => diags.push(Diagnostic::error(
+                    path,
+                    line,
+                    format!("figure `{dest}` is not a regular file inside content/media/"),
+                )),
+                Err(_) => diags.push(Diagnostic::error(
+                    path,
+                    line,
+                    format!("figure `{dest}` not found in content/media/"),
+                )),
+            }
+        }
+    }
+}
+
+fn check_unreferenced_media(
+    bank: &Bank,
+    referenced: &HashSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Ok(entries) = fs::read_dir(bank.media_dir()) else {
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    for name in names {
+        if !referenced.contains(&name) {
+            diags.push(Diagnostic::warning(
+                bank.media_dir().join(&name),
+                1,
+                "figure is not referenced by any question",
+            ));
+        }
+    }
+}

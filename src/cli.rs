@@ -1,0 +1,174 @@
+//! The command line: argument parsing (clap) and the `build` and `check`
+//! commands. Exit codes: 0 success, 1 content errors (or `--locked` would
+//! change the lock), 2 usage or I/O errors.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::check::load_and_check;
+use crate::diagnostic::Diagnostic;
+use crate::export::{self, BuildOptions, ExportError, Format, Paper};
+use crate::model::Bank;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the content has errors (or the lock is out of date with `--locked`).
+pub const EXIT_CONTENT: u8 = 1;
+/// Exit code: bad usage or an I/O failure.
+pub const EXIT_FAILURE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qbank",
+    version,
+    about = "Turns a question bank into an Anki deck, a PDF booklet and a review CSV"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the bank, then write the outputs (nothing is written if the check finds an error).
+    Build {
+        /// The content folder.
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// The output folder.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Formats to write, comma-separated (default: every format).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        format: Vec<Format>,
+        /// Paper size of the PDF booklet.
+        #[arg(long, value_enum, default_value_t = Paper::A4)]
+        paper: Paper,
+        /// Fail (exit 1) instead of updating content/bank.lock.
+        #[arg(long)]
+        locked: bool,
+    },
+    /// Check the bank and report every problem as path:line.
+    Check {
+        /// The content folder.
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+    },
+}
+
+/// Parse the arguments, run, and turn the result into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(run(cli))
+}
+
+/// Run a parsed command; returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check { content } => check_command(&content),
+        Command::Build {
+            content,
+            out,
+            format,
+            paper,
+            locked,
+        } => {
+            let opts = BuildOptions {
+                out_dir: out,
+                paper,
+                locked,
+                now: now_from_env(),
+            };
+            build_command(&content, &format, &opts)
+        }
+    }
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+/// Load and check; print diagnostics; return the bank when there is no error.
+fn checked_bank(content: &Path) -> Result<Bank, u8> {
+    if !content.join("bank.toml").is_file() && !content.is_dir() {
+        eprintln!("error: content folder `{}` not found", content.display());
+        return Err(EXIT_FAILURE);
+    }
+    let (bank, diags) = load_and_check(content);
+    print_diagnostics(&diags);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    match bank {
+        Some(bank) if errors == 0 => Ok(bank),
+        _ => {
+            let warnings = diags.len() - errors;
+            eprintln!("qbank: {errors} error(s), {warnings} warning(s)");
+            Err(EXIT_CONTENT)
+        }
+    }
+}
+
+fn check_command(content: &Path) -> u8 {
+    match checked_bank(content) {
+        Ok(_) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 {
+    let bank = match checked_bank(content) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let exporters: Vec<_> = export::available()
+        .into_iter()
+        .filter(|e| formats.is_empty() || formats.contains(&e.format()))
+        .collect();
+    for f in formats {
+        if !exporters.iter().any(|e| e.format() == *f) {
+            eprintln!(
+                "error: format `{}` is not available in this build",
+                f.extension()
+            );
+            return EXIT_FAILURE;
+        }
+    }
+    if let Err(e) = std::fs::create_dir_all(&opts.out_dir) {
+        eprintln!(
+            "error: cannot create output folder {}: {e}",
+            opts.out_dir.display()
+        );
+        return EXIT_FAILURE;
+    }
+    let mut code = EXIT_OK;
+    for exporter in exporters {
+        match exporter.export(&bank, opts) {
+            Ok(summary) => println!("{summary}"),
+            Err(ExportError::LockOutdated(msg)) => {
+                eprintln!("error: {msg}");
+                code = code.max(EXIT_CONTENT);
+            }
+            Err(ExportError::Other(e)) => {
+                eprintln!("error: {}: {e:#}", exporter.format().extension());
+                code = EXIT_FAILURE;
+            }
+        }
+    }
+    code
+}
+
+/// "Now" for change tracking: `SOURCE_DATE_EPOCH` when set, else the clock.
+pub fn now_from_env() -> i64 {
+    if let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") {
+        if let Some(n) = v.to_str().and_then(|s| s.trim().parse::<i64>().ok()) {
+            return n;
+        }
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

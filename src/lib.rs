@@ -1,0 +1,17 @@
+//! qbank turns a canonical question bank (a folder of Markdown files) into an
+//! Anki deck, a printable PDF booklet and a review CSV.
+//!
+//! The flow is one way: [`load`] reads the content folder into a
+//! [`model::Bank`], [`check`] collects every problem as a
+//! [`diagnostic::Diagnostic`], and the exporters in [`export`] render the
+//! bank for their targets, writing through [`output`] atomically.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod export;
+pub mod fonts;
+pub mod identity;
+pub mod load;
+pub mod model;
+pub mod output;

@@ -1,0 +1,166 @@
+//! The in-memory question bank: what the loader produces and every exporter reads.
+//!
+//! Answers stay Markdown here; each exporter renders them for its own target.
+//! Every question and part remembers where it came from, so diagnostics and
+//! `apply-csv` can point back at the source file and line.
+
+use std::path::{Path, PathBuf};
+
+/// A whole bank: its metadata from `bank.toml`, the optional intro and the
+/// sections in order, each holding its questions in order.
+#[derive(Debug, Clone)]
+pub struct Bank {
+    /// The content folder the bank was loaded from.
+    pub root: PathBuf,
+    /// Permanent namespace (`ml-interview-prep`); every Anki id derives from it.
+    pub id: String,
+    pub title: String,
+    pub subtitle: String,
+    pub description: String,
+    /// The bank's date as written in `bank.toml` (e.g. `2026-11-01`), if any.
+    pub date: Option<String>,
+    /// `intro.md`, when present.
+    pub intro: Option<Intro>,
+    pub sections: Vec<Section>,
+}
+
+/// The opening text of the bank (`intro.md`), kept as Markdown.
+#[derive(Debug, Clone)]
+pub struct Intro {
+    pub path: PathBuf,
+    pub markdown: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Permanent id (`foundations`), used in tags and Anki ids.
+    pub id: String,
+    /// Display letter (`A`).
+    pub letter: String,
+    pub title: String,
+    /// Folder name inside the content root.
+    pub dir: String,
+    pub questions: Vec<Question>,
+}
+
+impl Section {
+    /// "A. Foundations"
+    pub fn heading(&self) -> String {
+        format!("{}. {}", self.letter, self.title)
+    }
+}
+
+/// One question file.
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// 1..N across the whole bank, in section order then file order.
+    pub number: u32,
+    /// Permanent slug from the front matter; the note's identity.
+    pub id: String,
+    pub tags: Vec<String>,
+    /// The `# ` heading text, as Markdown inline text.
+    pub title: String,
+    /// Source file (content root joined with section dir and file name).
+    pub path: PathBuf,
+    /// 1-based line of the front matter's `id` key (or line 1).
+    pub id_line: usize,
+    /// 1-based line of the `# ` title.
+    pub title_line: usize,
+    pub plain: Part,
+    pub technical: Part,
+    pub example: Part,
+}
+
+impl Question {
+    /// The three parts in their fixed order.
+    pub fn parts(&self) -> [(PartKind, &Part); 3] {
+        [
+            (PartKind::Plain, &self.plain),
+            (PartKind::Technical, &self.technical),
+            (PartKind::Example, &self.example),
+        ]
+    }
+
+    pub fn part(&self, kind: PartKind) -> &Part {
+        match kind {
+            PartKind::Plain => &self.plain,
+            PartKind::Technical => &self.technical,
+            PartKind::Example => &self.example,
+        }
+    }
+}
+
+/// Which of the three answers a part is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PartKind {
+    Plain,
+    Technical,
+    Example,
+}
+
+impl PartKind {
+    pub const ALL: [PartKind; 3] = [PartKind::Plain, PartKind::Technical, PartKind::Example];
+
+    /// The `## ` heading that introduces the part in a question file.
+    pub fn heading(self) -> &'static str {
+        match self {
+            PartKind::Plain => "Plain English",
+            PartKind::Technical => "Technical depth",
+            PartKind::Example => "Real-world example",
+        }
+    }
+
+    pub fn from_heading(text: &str) -> Option<PartKind> {
+        PartKind::ALL.into_iter().find(|k| k.heading() == text)
+    }
+}
+
+/// One answer part: its Markdown body and where it sits in the source file.
+#[derive(Debug, Clone, Default)]
+pub struct Part {
+    /// Markdown body, trimmed, with LF line endings.
+    pub markdown: String,
+    /// 1-based line of the part's `## ` heading.
+    pub heading_line: usize,
+    /// 1-based line where the body's first character sits in the file.
+    pub body_line: usize,
+    /// Byte range of the body in the loaded text (BOM removed, CRLF turned into LF).
+    /// `apply-csv` replaces exactly this range.
+    pub body_range: std::ops::Range<usize>,
+}
+
+impl Bank {
+    pub fn questions(&self) -> impl Iterator<Item = (&Section, &Question)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.questions.iter().map(move |q| (s, q)))
+    }
+
+    pub fn question_count(&self) -> usize {
+        self.sections.iter().map(|s| s.questions.len()).sum()
+    }
+
+    /// The folder figures live in: `<root>/media`.
+    pub fn media_dir(&self) -> PathBuf {
+        self.root.join("media")
+    }
+
+    /// The lock file beside the bank: `<root>/bank.lock`.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("bank.lock")
+    }
+
+    /// Resolve a figure reference (`media/name.svg`) to its file, if it is a
+    /// plain name inside the media folder.
+    pub fn figure_path(&self, reference: &str) -> Option<PathBuf> {
+        let name = reference.strip_prefix("media/")?;
+        if name.is_empty() || name.contains('/') || name.contains('\\') || name.starts_with('.') {
+            return None;
+        }
+        Some(self.media_dir().join(name))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
