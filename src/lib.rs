@@ -14,4 +14,5 @@ pub mod fonts;
 pub mod identity;
 pub mod load;
 pub mod model;
+pub mod note;
 pub mod output;
