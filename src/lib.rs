@@ -6,6 +6,7 @@
 //! [`diagnostic::Diagnostic`], and the exporters in [`export`] render the
 //! bank for their targets, writing through [`output`] atomically.
 
+pub mod anki;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
