@@ -110,6 +110,16 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
     Ok(text)
 }
 
+/// A TOML error message on one line ("invalid array; expected `]`").
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// 1-based line of the start of a TOML span inside `text`, where `text`
 /// itself begins on line `first_line`.
 fn span_line(index: &LineIndex, first_line: usize, span: Option<Range<usize>>) -> usize {
@@ -138,7 +148,7 @@ pub fn load(root: &Path) -> Loaded {
             diags.push(Diagnostic::error(
                 &bank_path,
                 span_line(&index, 1, e.span()),
-                format!("invalid bank.toml: {}", e.message()),
+                format!("invalid bank.toml: {}", one_line(e.message())),
             ));
             return Loaded {
                 bank: None,
@@ -539,7 +549,7 @@ pub fn parse_question(
         Err(e) => diags.push(Diagnostic::error(
             path,
             span_line(&fm_index, fm_line, e.span()),
-            format!("invalid front matter: {}", e.message()),
+            format!("invalid front matter: {}", one_line(e.message())),
         )),
     }
 
