@@ -667,13 +667,15 @@ fn css_change(bank_dir: &Path) {
         ours["css_sha256"],
         hex::encode(Sha256::digest(restyled.as_bytes()))
     );
-    assert_eq!(ours["mod"], T2);
     let ours_before = before["notetypes"]
         .as_array()
         .unwrap()
         .iter()
         .find(|n| n["name"] == notetype_name(&bank))
         .unwrap();
+    // Newer than before (T2, or one second past a committed lock's later stamp).
+    let (was, now) = (ours_before["mod"].as_i64(), ours["mod"].as_i64());
+    assert_eq!(now, was.map(|w| w.max(T2 - 1) + 1), "notetype mod");
     assert_eq!(ours["id"], ours_before["id"]);
     assert_eq!(ours["field_ids"], ours_before["field_ids"]);
     assert_eq!(ours["template_ids"], ours_before["template_ids"]);
@@ -846,4 +848,27 @@ fn a_corrupted_lock_is_a_clear_error_not_a_reset() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bank.lock is not a valid lock file"), "{err}");
     assert_eq!(fs::read_to_string(&lock_path).unwrap(), broken);
+}
+
+#[test]
+fn a_removed_question_stays_in_the_collection_and_is_recorded() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    ws.import();
+    fs::remove_file(ws.content.join("a-basics/02-precision-recall.md")).unwrap();
+    // The later question is renumbered (its Number field changes), so it is updated.
+    let summary = ws.build(T2);
+    assert_eq!(
+        summary,
+        "apkg: 1 changed, 0 new, 1 unchanged; 1 removed from the bank \
+         (stays in learners' collections): precision-recall"
+    );
+    assert!(ws.lock_text().contains("[removed.precision-recall]"));
+    let imported = ws.import();
+    assert_eq!(imported["state"]["note_count"], 3, "import never deletes");
+    assert_eq!(strings(&imported["log"]["updated"]), ["linear-regression"]);
+    assert_eq!(strings(&imported["log"]["duplicate"]), ["overfitting"]);
+    assert!(strings(&imported["log"]["new"]).is_empty());
+    // Found by its Id field, as the README tells learners.
+    assert!(imported["state"]["notes"]["precision-recall"].is_object());
 }
