@@ -10,29 +10,9 @@ use qbank::check::load_and_check;
 use qbank::note::NoteContent;
 use qbank::review_csv::COLUMNS;
 use review_sheet::{
-    apply_csv, build_csv, content_copy, edit_cell, read_sheet, snapshot, stderr, stdout,
-    write_sheet, SheetFormat,
+    apply_csv, build_csv, content_copy, edit_cell, make_formula_like, read_sheet, snapshot, stderr,
+    stdout, write_sheet, SheetFormat,
 };
-
-/// Put answers that a spreadsheet would read as formulas into the copy.
-fn make_formula_like(content: &std::path::Path) {
-    let overfitting = content.join("a-basics/01-overfitting.md");
-    let text = fs::read_to_string(&overfitting).unwrap().replace(
-        "Overfitting is when your model memorises",
-        "=SUM(A1:A9) is text here. Overfitting is when your model memorises",
-    );
-    fs::write(&overfitting, text).unwrap();
-    let linear = content.join("b-models/01-linear-regression.md");
-    let text = fs::read_to_string(&linear)
-        .unwrap()
-        .replace(
-            "It draws the straight line that best fits the points.",
-            "- It draws the straight line that best fits the points.\n- It is fast.",
-        )
-        .replace("Swiggy predicts", "@Swiggy (as its engineers say) predicts")
-        .replace("# How does", "# +1 if you know: how does");
-    fs::write(&linear, text).unwrap();
-}
 
 #[test]
 fn export_parses_back_to_exactly_the_bank() {

@@ -212,3 +212,23 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
     walk(dir, &mut files);
     files
 }
+
+/// Put answers that a spreadsheet would read as formulas into the copy.
+pub fn make_formula_like(content: &Path) {
+    let overfitting = content.join("a-basics/01-overfitting.md");
+    let text = fs::read_to_string(&overfitting).unwrap().replace(
+        "Overfitting is when your model memorises",
+        "=SUM(A1:A9) is text here. Overfitting is when your model memorises",
+    );
+    fs::write(&overfitting, text).unwrap();
+    let linear = content.join("b-models/01-linear-regression.md");
+    let text = fs::read_to_string(&linear)
+        .unwrap()
+        .replace(
+            "It draws the straight line that best fits the points.",
+            "- It draws the straight line that best fits the points.\n- It is fast.",
+        )
+        .replace("Swiggy predicts", "@Swiggy (as its engineers say) predicts")
+        .replace("# How does", "# +1 if you know: how does");
+    fs::write(&linear, text).unwrap();
+}
