@@ -403,6 +403,27 @@ fn refuses_an_edit_that_breaks_the_bank() {
 }
 
 #[test]
+fn every_problem_of_a_sheet_is_reported_in_one_run() {
+    assert_refused(
+        |s| {
+            edit_cell(s, "overfitting", "plain_english", |_| String::new());
+            edit_cell(s, "precision-recall", "guid", |_| "qbX".into());
+            edit_cell(s, "linear-regression", "id", |_| "nope".into());
+            let mut extra = s.rows[2].clone();
+            extra[2] = "also-unknown".into();
+            s.rows.push(extra);
+        },
+        SheetFormat::SEMICOLON_LF,
+        &[
+            "FILE:2: error: this row's edits would break the bank: ",
+            "FILE:3:9: error: (column I) `guid` is read-only",
+            "FILE:4:3: error: (column C) unknown id `nope`",
+            "FILE:5:3: error: (column C) unknown id `also-unknown`",
+        ],
+    );
+}
+
+#[test]
 fn refuses_a_sheet_that_is_not_utf8() {
     let (_tmp, content, out) = content_copy();
     let csv_path = build_csv(&content, &out);
@@ -455,6 +476,61 @@ fn blank_trailing_rows_and_extra_columns_are_tolerated() {
     assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
     assert!(
         stdout(&result).contains("column K `reviewer comment` is not part of the bank"),
+        "{}",
+        stdout(&result)
+    );
+    assert_eq!(snapshot(&content), before);
+}
+
+#[test]
+fn malformed_sheets_get_clear_errors_not_panics() {
+    let (_tmp, content, out) = content_copy();
+    let csv_path = build_csv(&content, &out);
+    let good = fs::read_to_string(&csv_path).unwrap();
+    let header = good.lines().next().unwrap().to_string();
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("empty", String::new(), ":1: error: the file is empty"),
+        (
+            "bom only",
+            "\u{feff}".into(),
+            ":1: error: the file is empty",
+        ),
+        (
+            "short row",
+            format!("{header}\r\noverfitting\r\n"),
+            ":2:2: error: (column B) the row has 1 cells",
+        ),
+        (
+            "unclosed quote",
+            format!("{header}\r\n1,\"A. Basics,overfitting\r\n"),
+            ":2:",
+        ),
+        (
+            "not a review sheet",
+            "name,score\r\nann,3\r\n".into(),
+            ":1: error: missing column `number`",
+        ),
+    ];
+    let before = snapshot(&content);
+    for (name, text, expected) in cases {
+        let path = out.join("malformed.csv");
+        fs::write(&path, text).unwrap();
+        let result = apply_csv(&path, &content, &[]);
+        let err = stderr(&result);
+        assert_eq!(result.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(expected),
+            "{name}: expected {expected:?} in {err}"
+        );
+        assert_eq!(snapshot(&content), before, "{name}");
+    }
+    // A header with no rows applies nothing and says so.
+    let path = out.join("header-only.csv");
+    fs::write(&path, format!("{header}\r\n")).unwrap();
+    let result = apply_csv(&path, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(
+        stdout(&result).contains("3 question(s) of the bank are not in the sheet"),
         "{}",
         stdout(&result)
     );

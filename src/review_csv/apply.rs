@@ -308,10 +308,11 @@ pub fn plan(csv_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
             matched.push(m);
         }
     }
-    if !problems.is_empty() {
-        return Err(refuse(problems));
-    }
-    let missing = questions.len() - seen.len();
+    // Rows with problems are still checked below, so one run reports all.
+    let missing = questions
+        .iter()
+        .filter(|q| !seen.contains_key(&q.id))
+        .count();
     if missing > 0 {
         notes.push(format!(
             "{missing} question(s) of the bank are not in the sheet; they stay as they are"
@@ -335,9 +336,6 @@ pub fn plan(csv_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
                 format!("{}: {message}", path.display()),
             )),
         }
-    }
-    if !problems.is_empty() {
-        return Err(refuse(problems));
     }
 
     check_edited_copy(content, &matched, &files, &cols, &mut problems, &csv_name)?;
@@ -439,11 +437,14 @@ fn check_edited_copy(
         );
         return Err(ApplyError::Refused(lines));
     }
-    if !problems.is_empty() {
+    if diags.iter().any(|d| d.is_error()) {
         return Ok(());
     }
     let edited = edited.context("the edited bank could not be loaded")?;
-    for m in matched {
+    for m in matched
+        .iter()
+        .filter(|m| files.iter().any(|f| f.path == m.question.path))
+    {
         let Some((_, q)) = edited.questions().find(|(_, q)| q.id == m.question.id) else {
             problems.push(SheetProblem::new(
                 m.row,
