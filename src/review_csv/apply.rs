@@ -491,15 +491,32 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
             ));
         }
     }
-    for f in &plan.files {
-        let permissions = fs::metadata(&f.path)
-            .with_context(|| format!("cannot read {}", f.path.display()))?
-            .permissions();
-        crate::output::write_atomic_with(&f.path, |file| {
-            file.write_all(&f.new)?;
-            file.set_permissions(permissions)?;
-            Ok(())
-        })?;
+    for (done, f) in plan.files.iter().enumerate() {
+        let written = fs::metadata(&f.path)
+            .with_context(|| format!("cannot read {}", f.path.display()))
+            .and_then(|meta| {
+                let permissions = meta.permissions();
+                crate::output::write_atomic_with(&f.path, |file| {
+                    file.write_all(&f.new)?;
+                    file.set_permissions(permissions)?;
+                    Ok(())
+                })
+            });
+        if let Err(e) = written {
+            let names: Vec<String> = plan.files[..done]
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect();
+            let so_far = if names.is_empty() {
+                "no file was changed".to_string()
+            } else {
+                format!("already written: {}", names.join(", "))
+            };
+            return Err(e.context(format!(
+                "{so_far}; {} and the files after it are unchanged",
+                f.path.display()
+            )));
+        }
     }
     Ok(())
 }
@@ -533,6 +550,57 @@ mod tests {
         assert_eq!(cell_value("a\r\nb\r\n"), "a\nb");
         assert_eq!(cell_value("  plain  "), "plain");
         assert_eq!(cell_value("''quoted"), "'quoted");
+    }
+
+    fn plan_for(dir: &Path, names: &[&str]) -> Plan {
+        let files = names
+            .iter()
+            .map(|name| {
+                let path = dir.join(name);
+                fs::write(&path, "old").unwrap();
+                FileChange {
+                    path,
+                    old: b"old".to_vec(),
+                    new: b"new".to_vec(),
+                }
+            })
+            .collect();
+        Plan {
+            files,
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn write_replaces_files_and_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_for(dir.path(), &["a.md", "b.md"]);
+        fs::set_permissions(&plan.files[0].path, fs::Permissions::from_mode(0o640)).unwrap();
+        write(&plan).unwrap();
+        for f in &plan.files {
+            assert_eq!(fs::read(&f.path).unwrap(), b"new");
+        }
+        let mode = fs::metadata(&plan.files[0].path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "temporary files left"
+        );
+    }
+
+    #[test]
+    fn write_refuses_when_a_file_changed_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_for(dir.path(), &["a.md", "b.md"]);
+        fs::write(&plan.files[1].path, "edited meanwhile").unwrap();
+        let err = write(&plan).unwrap_err().to_string();
+        assert!(err.contains("nothing was written"), "{err}");
+        assert_eq!(fs::read(&plan.files[0].path).unwrap(), b"old");
     }
 
     #[test]
