@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap) and the `build`, `check` and
-//! `apply-csv` commands. Exit codes: 0 success, 1 content errors (or `--locked` would
-//! change the lock), 2 usage or I/O errors.
+//! `apply-csv` commands. Exit codes: 0 success, 1 content errors (or
+//! `--locked` would change the lock, or a refused review sheet), 2 usage or
+//! I/O errors.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
