@@ -331,6 +331,11 @@ mod tests {
             apply(&setext, &edits),
             setext.replace("Old title?\n=", "New?\n=")
         );
+        let closed = FILE.replace("# Old title?\n", "# Old title? #\n");
+        assert_eq!(
+            apply(&closed, &edits),
+            FILE.replace("# Old title?\n", "# New?\n")
+        );
     }
 
     #[test]
