@@ -80,5 +80,6 @@ pub fn available() -> Vec<Box<dyn Exporter>> {
     let mut all: Vec<Box<dyn Exporter>> = Vec::new();
     // Each exporter registers itself here.
     all.push(Box::new(crate::anki::AnkiExporter::default()));
+    all.push(Box::new(crate::review_csv::ReviewCsvExporter));
     all
 }

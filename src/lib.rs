@@ -17,3 +17,4 @@ pub mod load;
 pub mod model;
 pub mod note;
 pub mod output;
+pub mod review_csv;

@@ -872,3 +872,25 @@ fn a_removed_question_stays_in_the_collection_and_is_recorded() {
     // Found by its Id field, as the README tells learners.
     assert!(imported["state"]["notes"]["precision-recall"].is_object());
 }
+
+/// CI's guard: the committed `content/bank.lock` matches the committed bank
+/// (a bank edited without a rebuild fails here, as `build --locked` does).
+#[test]
+fn the_committed_lock_matches_the_bank() {
+    let out = tempfile::tempdir().unwrap();
+    let content = real_bank();
+    let before = fs::read(content.join("bank.lock")).expect("content/bank.lock is committed");
+    let run = Command::new(env!("CARGO_BIN_EXE_qbank"))
+        .args(["build", "--format", "apkg", "--locked", "--content"])
+        .arg(&content)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "content/bank.lock is out of date: run `qbank build` and commit it\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(fs::read(content.join("bank.lock")).unwrap(), before);
+}

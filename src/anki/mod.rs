@@ -322,3 +322,56 @@ fn deck_description(bank: &Bank) -> anyhow::Result<String> {
         None => Ok(String::new()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Section;
+    use std::path::PathBuf;
+
+    fn bank(title: &str, sections: &[(&str, &str, &str)]) -> Bank {
+        Bank {
+            root: PathBuf::from("content"),
+            id: "b".into(),
+            title: title.into(),
+            subtitle: String::new(),
+            description: String::new(),
+            date: None,
+            intro: None,
+            sections: sections
+                .iter()
+                .map(|(id, letter, title)| Section {
+                    id: (*id).into(),
+                    letter: (*letter).into(),
+                    title: (*title).into(),
+                    dir: (*id).into(),
+                    questions: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn deck_ids_are_distinct_stable_and_never_the_default_deck() {
+        let b = bank("T", &[("one", "A", "One"), ("two", "B", "Two")]);
+        let ids = DeckIds::new(&b);
+        let again = DeckIds::new(&b);
+        let mut all: Vec<i64> = ids.sections.values().copied().collect();
+        all.push(ids.parent);
+        assert_eq!(all.len(), 3);
+        assert!(!all.contains(&DEFAULT_DECK_ID));
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 3);
+        assert_eq!(ids.parent, again.parent);
+        assert_eq!(ids.sections, again.sections);
+        assert_ne!(ids.notetype, ids.preset);
+    }
+
+    #[test]
+    fn a_title_with_the_deck_separator_does_not_nest() {
+        let b = bank("ML :: Prep", &[]);
+        assert_eq!(parent_deck_name(&b), "ML : Prep");
+        assert_eq!(notetype_name(&b), "ML :: Prep (qbank)");
+    }
+}
