@@ -410,6 +410,33 @@ fn fresh_import(bank_dir: &Path, expect_notes: usize, expect_sections: usize) {
         assert_eq!(note["fields"]["Question"], content.fields[0]);
     }
 
+    // Anki renders the two cards as designed.
+    let q1 = &ids_in_order(&bank)[0];
+    let fields = &state["notes"][q1]["fields"];
+    let field = |name: &str| fields[name].as_str().unwrap().to_string();
+    let rendered = &state["first_question_rendered"];
+    let text = |ord: &str, side: &str| rendered[ord][side].as_str().unwrap().to_string();
+    for ord in ["0", "1"] {
+        let front = text(ord, "question");
+        assert!(
+            front.contains(&field("Question")),
+            "front lacks the question"
+        );
+        assert!(front.contains(&field("Section")) && front.contains(">Q1<"));
+        assert!(text(ord, "answer").contains(&field("Real-world example")));
+    }
+    assert!(text("0", "question").contains(qbank::anki::templates::PLAIN_CUE));
+    assert!(text("1", "question").contains(qbank::anki::templates::TECHNICAL_CUE));
+    assert!(text("0", "answer").contains(&field("Plain English")));
+    assert!(!text("0", "answer").contains(&field("Technical depth")));
+    assert!(text("1", "answer").contains(&field("Technical depth")));
+    assert!(!text("1", "answer").contains(&field("Plain English")));
+    if let Some(intro) = &bank.intro {
+        let html = qbank::note::render_markdown(&bank, &intro.markdown, &mut Vec::new()).unwrap();
+        assert_eq!(state["deck_descriptions"][&parent], html.as_str());
+        assert!(!html.is_empty());
+    }
+
     // With Anki's default preset the first card is Q1's Plain card…
     let first = &state["new_order"][0];
     assert_eq!(first[0], ids_in_order(&bank)[0].as_str());

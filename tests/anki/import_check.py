@@ -115,6 +115,14 @@ def state(col):
             new_order.append(
                 [qid_by_nid.get(q.card.note_id), q.card.template_idx, q.queue]
             )
+    rendered = {}
+    for cid, qid_, ord_ in [(c["id"], c["question"], c["ord"]) for c in cards]:
+        if new_order and qid_ == new_order[0][0]:
+            card = col.get_card(cid)
+            rendered[str(ord_)] = {"question": card.question(), "answer": card.answer()}
+    descriptions = {
+        d.name: col.decks.get(d.id).get("desc", "") for d in col.decks.all_names_and_ids()
+    }
     media_dir = col.media.dir()
     media = {}
     for name in sorted(os.listdir(media_dir)):
@@ -133,6 +141,8 @@ def state(col):
         "notetypes": notetypes,
         "media": media,
         "new_order": new_order,
+        "first_question_rendered": rendered,
+        "deck_descriptions": descriptions,
     }
 
 
