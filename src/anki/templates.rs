@@ -87,6 +87,8 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
 @media (max-width: 480px) {
   .card { font-size: 16px; padding: 0.4em; }
   .qb-answer, .qb-example { padding: 0.5em 0.6em; }
+  .card table { font-size: 0.8em; }
+  .card th, .card td { padding: 0.2em 0.35em; }
 }
 .nightMode.card, .nightMode .card { color: #e6edf3; background-color: #1e1e1e; }
 .nightMode .qb-meta, .nightMode .qb-cue, .nightMode .qb-label { color: #9da7b3; }
