@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
@@ -492,16 +491,8 @@ pub fn write(plan: &Plan) -> anyhow::Result<()> {
         }
     }
     for (done, f) in plan.files.iter().enumerate() {
-        let written = fs::metadata(&f.path)
-            .with_context(|| format!("cannot read {}", f.path.display()))
-            .and_then(|meta| {
-                let permissions = meta.permissions();
-                crate::output::write_atomic_with(&f.path, |file| {
-                    file.write_all(&f.new)?;
-                    file.set_permissions(permissions)?;
-                    Ok(())
-                })
-            });
+        // The atomic writer keeps each file's permissions.
+        let written = crate::output::write_atomic(&f.path, &f.new);
         if let Err(e) = written {
             let names: Vec<String> = plan.files[..done]
                 .iter()
