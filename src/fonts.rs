@@ -1,6 +1,7 @@
 //! The bundled fonts (DejaVu, from `fonts/`), compiled into the binary so the
 //! glyph check and the booklet never depend on what the machine has installed.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 pub const SANS_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
@@ -51,11 +52,45 @@ pub fn can_draw(family: Family, c: char) -> bool {
     if matches!(c, '\n' | '\t' | '\r' | ' '..='~') {
         return true;
     }
+    // A bank repeats the same few hundred non-ASCII characters many times:
+    // the answer for a Basic Multilingual Plane character is looked up in the
+    // fonts' cmap tables once and remembered.
+    let memo = match family {
+        Family::Sans => &SANS_MEMO,
+        Family::Mono => &MONO_MEMO,
+    };
+    let slot = memo.get(c as usize);
+    match slot.map(|s| s.load(Ordering::Relaxed)) {
+        Some(DRAWABLE) => return true,
+        Some(UNDRAWABLE) => return false,
+        _ => {}
+    }
     let set = match family {
         Family::Sans => &faces().sans,
         Family::Mono => &faces().mono,
     };
-    set.iter().all(|f| f.glyph_index(c).is_some())
+    let drawable = set.iter().all(|f| f.glyph_index(c).is_some());
+    if let Some(slot) = slot {
+        slot.store(
+            if drawable { DRAWABLE } else { UNDRAWABLE },
+            Ordering::Relaxed,
+        );
+    }
+    drawable
+}
+
+const UNKNOWN: u8 = 0;
+const DRAWABLE: u8 = 1;
+const UNDRAWABLE: u8 = 2;
+/// What [`can_draw`] answered for each BMP character (0 = not asked yet).
+static SANS_MEMO: [AtomicU8; 0x10000] = [const { AtomicU8::new(UNKNOWN) }; 0x10000];
+static MONO_MEMO: [AtomicU8; 0x10000] = [const { AtomicU8::new(UNKNOWN) }; 0x10000];
+
+/// Is every character of `text` one that [`can_draw`] accepts without a
+/// font lookup (printable ASCII, line breaks, tabs)? A fast path for long text.
+pub fn is_plain_ascii(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b'\n' | b'\t' | b'\r' | b' '..=b'~'))
 }
 
 #[cfg(test)]
@@ -73,5 +108,15 @@ mod tests {
     #[test]
     fn rejects_emoji() {
         assert!(!can_draw(Family::Sans, '🎯'));
+        // The second answer comes from the memo and must agree.
+        assert!(!can_draw(Family::Sans, '🎯'));
+        assert!(can_draw(Family::Sans, 'σ'));
+    }
+
+    #[test]
+    fn plain_ascii_fast_path() {
+        assert!(is_plain_ascii("a b\n\tc~"));
+        assert!(!is_plain_ascii("a\u{1}b"));
+        assert!(!is_plain_ascii("σ"));
     }
 }

@@ -20,6 +20,34 @@ pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
 ) -> Result<()> {
+    prepare_atomic(path, fill)?.commit()
+}
+
+/// A complete output waiting in its temporary file beside `path`: nothing
+/// at `path` has changed yet. Dropping it removes the temporary file.
+pub struct PendingOutput {
+    tmp: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+}
+
+impl PendingOutput {
+    /// Rename the finished file into place.
+    pub fn commit(self) -> Result<()> {
+        self.tmp
+            .persist(&self.path)
+            .with_context(|| format!("cannot replace {}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+/// The first half of [`write_atomic_with`]: write and sync the temporary
+/// file, but leave `path` alone until [`PendingOutput::commit`]. An exporter
+/// that also updates another file (the Anki lock) prepares its output first,
+/// so an unwritable output folder fails before anything has changed.
+pub fn prepare_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<PendingOutput> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -42,9 +70,10 @@ pub fn write_atomic_with(
     tmp.as_file_mut()
         .sync_all()
         .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    Ok(PendingOutput {
+        tmp,
+        path: path.to_path_buf(),
+    })
 }
 
 /// Temporary files are created private (0600); an output is meant to be read.
@@ -84,6 +113,22 @@ mod tests {
         });
         assert!(err.is_err());
         assert_eq!(std::fs::read(&p).unwrap(), b"good");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_prepared_output_changes_nothing_until_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        write_atomic(&p, b"old").unwrap();
+        let pending = prepare_atomic(&p, |w| w.write_all(b"new").map_err(Into::into)).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        drop(pending);
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let pending = prepare_atomic(&p, |w| w.write_all(b"new").map_err(Into::into)).unwrap();
+        pending.commit().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

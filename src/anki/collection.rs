@@ -1,7 +1,7 @@
 //! The package's `collection.anki2`: an SQLite database in Anki's schema 11,
-//! written with rusqlite into a temporary file and read back as bytes. Rows
-//! are inserted in a fixed order inside one transaction, so the same deck
-//! gives the same bytes.
+//! written with rusqlite into a temporary file. Rows are inserted one at a
+//! time (a large deck is never held whole in memory) in a fixed order inside
+//! one transaction, so the same deck gives the same bytes.
 
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection};
@@ -38,6 +38,11 @@ CREATE TABLE revlog (
 CREATE TABLE graves (
     usn integer NOT NULL, oid integer NOT NULL, type integer NOT NULL
 );
+";
+
+/// Schema 11's indexes, built once the rows are in (one sort instead of a
+/// random insertion per row).
+const INDEXES_11: &str = "
 CREATE INDEX ix_notes_usn ON notes (usn);
 CREATE INDEX ix_cards_usn ON cards (usn);
 CREATE INDEX ix_revlog_usn ON revlog (usn);
@@ -112,12 +117,77 @@ pub fn tags_column(tags: &[String]) -> String {
 pub fn write_collection(col: &ColRow, notes: &[NoteRow], cards: &[CardRow]) -> Result<Vec<u8>> {
     let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
     let path = dir.path().join("collection.anki2");
-    {
-        let mut db = Connection::open(&path).context("cannot create the collection database")?;
-        db.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096;")?;
-        let tx = db.transaction()?;
-        tx.execute_batch(SCHEMA_11)?;
-        tx.execute(
+    write_collection_file(&path, col, notes, cards)?;
+    let bytes = std::fs::read(&path).context("cannot read back the collection database")?;
+    Ok(bytes)
+}
+
+/// Write the collection as a new database file at `path`.
+pub fn write_collection_file(
+    path: &std::path::Path,
+    col: &ColRow,
+    notes: &[NoteRow],
+    cards: &[CardRow],
+) -> Result<()> {
+    let mut writer = CollectionWriter::create(path)?;
+    for n in notes {
+        writer.insert_note(n)?;
+    }
+    for c in cards {
+        writer.insert_card(c)?;
+    }
+    writer.finish(col)
+}
+
+/// A collection being written: tables created, rows added one at a time
+/// inside one transaction, then the `col` row and the indexes on [`finish`].
+///
+/// [`finish`]: CollectionWriter::finish
+pub struct CollectionWriter {
+    db: Connection,
+}
+
+impl CollectionWriter {
+    /// Create a new, empty collection file at `path`.
+    pub fn create(path: &std::path::Path) -> Result<CollectionWriter> {
+        let db = Connection::open(path).context("cannot create the collection database")?;
+        // A scratch file: no journal and no fsync until it is zipped.
+        db.execute_batch(
+            "PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
+        )?;
+        db.execute_batch("BEGIN")?;
+        db.execute_batch(SCHEMA_11)?;
+        Ok(CollectionWriter { db })
+    }
+
+    pub fn insert_note(&mut self, n: &NoteRow) -> Result<()> {
+        self.db
+            .prepare_cached("INSERT INTO notes VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, 0, '')")?
+            .execute(params![
+                n.id,
+                n.guid,
+                n.notetype_id,
+                n.mtime,
+                n.tags,
+                n.fields,
+                n.sort_field,
+                n.checksum
+            ])?;
+        Ok(())
+    }
+
+    pub fn insert_card(&mut self, c: &CardRow) -> Result<()> {
+        self.db
+            .prepare_cached(
+                "INSERT INTO cards VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, 0, ?6, 0, 0, 0, 0, 0, 0, 0, 0, '')",
+            )?
+            .execute(params![c.id, c.note_id, c.deck_id, c.ord, c.mtime, c.due])?;
+        Ok(())
+    }
+
+    /// Add the `col` row and the indexes, commit and close the file.
+    pub fn finish(self, col: &ColRow) -> Result<()> {
+        self.db.execute(
             "INSERT INTO col VALUES (1, ?1, ?2, ?3, 11, 0, 0, 0, ?4, ?5, ?6, ?7, '{}')",
             params![
                 col.crt,
@@ -129,35 +199,13 @@ pub fn write_collection(col: &ColRow, notes: &[NoteRow], cards: &[CardRow]) -> R
                 col.dconf
             ],
         )?;
-        {
-            let mut insert =
-                tx.prepare("INSERT INTO notes VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, 0, '')")?;
-            for n in notes {
-                insert.execute(params![
-                    n.id,
-                    n.guid,
-                    n.notetype_id,
-                    n.mtime,
-                    n.tags,
-                    n.fields,
-                    n.sort_field,
-                    n.checksum
-                ])?;
-            }
-            let mut insert = tx.prepare(
-                "INSERT INTO cards VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, 0, ?6, 0, 0, 0, 0, 0, 0, 0, 0, '')",
-            )?;
-            for c in cards {
-                insert.execute(params![c.id, c.note_id, c.deck_id, c.ord, c.mtime, c.due])?;
-            }
-        }
-        tx.commit()?;
-        db.close()
+        self.db.execute_batch(INDEXES_11)?;
+        self.db.execute_batch("COMMIT")?;
+        self.db
+            .close()
             .map_err(|(_, e)| e)
-            .context("cannot close the collection database")?;
+            .context("cannot close the collection database")
     }
-    let bytes = std::fs::read(&path).context("cannot read back the collection database")?;
-    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! `mod` stays monotonic if the id ever returns.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -114,6 +115,23 @@ fn next_mtime(previous: Option<i64>, now: i64) -> i64 {
     }
 }
 
+/// The `mod` a note gets in this build: the recorded one while its content
+/// hash is the recorded hash (in `notes`, or in `removed` for a question that
+/// returns), else a new one after it. It depends on this note alone, so the
+/// Anki exporter can stamp each note as it renders it.
+pub fn note_mtime(previous: Option<&Lock>, note: &CurrentNote, now: i64) -> i64 {
+    let recorded = previous.and_then(|l| {
+        l.notes
+            .get(&note.question_id)
+            .or_else(|| l.removed.get(&note.question_id))
+    });
+    match recorded {
+        Some(old) if old.hash == note.hash => old.mtime,
+        Some(old) => next_mtime(Some(old.mtime), now),
+        None => now,
+    }
+}
+
 /// Compare the bank's notes and notetype with `previous` and produce the new lock.
 pub fn plan(
     previous: Option<&Lock>,
@@ -144,29 +162,13 @@ pub fn plan(
     let mut unchanged = 0;
     for note in notes {
         let recorded = previous.and_then(|l| l.notes.get(&note.question_id));
-        let returning = lock.removed.remove(&note.question_id);
-        let mtime = match (recorded, &returning) {
-            (Some(old), _) if old.hash == note.hash => {
-                unchanged += 1;
-                old.mtime
-            }
-            (Some(old), _) => {
-                changed.push(note.question_id.clone());
-                next_mtime(Some(old.mtime), now)
-            }
-            (None, Some(old)) => {
-                new.push(note.question_id.clone());
-                if old.hash == note.hash {
-                    old.mtime
-                } else {
-                    next_mtime(Some(old.mtime), now)
-                }
-            }
-            (None, None) => {
-                new.push(note.question_id.clone());
-                now
-            }
-        };
+        lock.removed.remove(&note.question_id);
+        match recorded {
+            Some(old) if old.hash == note.hash => unchanged += 1,
+            Some(_) => changed.push(note.question_id.clone()),
+            None => new.push(note.question_id.clone()),
+        }
+        let mtime = note_mtime(previous, note, now);
         lock.notes.insert(
             note.question_id.clone(),
             NoteStamp {
@@ -198,14 +200,60 @@ pub fn plan(
 impl Lock {
     /// The lock as written to disk: a comment header, then sorted TOML.
     pub fn to_text(&self) -> Result<String> {
-        let body = toml::to_string(self).context("cannot serialise bank.lock")?;
+        let body = match self.to_toml_fast() {
+            Some(body) => body,
+            None => toml::to_string(self).context("cannot serialise bank.lock")?,
+        };
         Ok(format!("{HEADER}\n{body}"))
+    }
+
+    /// The same TOML `toml::to_string` writes, written directly: the general
+    /// serialiser builds a document tree that, for a bank of 100,000
+    /// questions, costs hundreds of megabytes. Only for the lock's usual
+    /// shape (slug keys, hex strings, some notes); `None` otherwise.
+    fn to_toml_fast(&self) -> Option<String> {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let stamps = self.notes.iter().chain(&self.removed);
+        if self.notes.is_empty()
+            || !plain(&self.bank)
+            || !plain(&self.notetype.hash)
+            || !stamps
+                .clone()
+                .all(|(id, s)| plain(id) && plain(&s.guid) && plain(&s.hash))
+        {
+            return None;
+        }
+        let mut out = String::with_capacity(160 * (self.notes.len() + self.removed.len()) + 200);
+        let _ = write!(
+            out,
+            "version = {}\nbank = \"{}\"\n\n[notetype]\nhash = \"{}\"\nmod = {}\n",
+            self.version, self.bank, self.notetype.hash, self.notetype.mtime
+        );
+        for (table, entries) in [("notes", &self.notes), ("removed", &self.removed)] {
+            for (id, s) in entries {
+                let _ = write!(
+                    out,
+                    "\n[{table}.{id}]\nguid = \"{}\"\nhash = \"{}\"\nmod = {}\n",
+                    s.guid, s.hash, s.mtime
+                );
+            }
+        }
+        Some(out)
     }
 
     /// Parse and validate a lock's text. Anything unexpected is an error that
     /// names the file: a broken lock is never silently replaced.
     pub fn parse(text: &str, path: &Path, bank_id: &str) -> Result<Lock> {
-        let lock: Lock = toml::from_str(text).map_err(|e| {
+        let canonical = Lock::parse_canonical(text);
+        let lock: Lock = match canonical {
+            Some(lock) => Ok(lock),
+            None => toml::from_str(text),
+        }
+        .map_err(|e| {
             anyhow::anyhow!(
                 "{} is not a valid lock file: {}\n(restore it from version control, or delete it to start a new change record: learners would then see every note as changed once)",
                 path.display(),
@@ -247,6 +295,67 @@ impl Lock {
             bail!("{}: `{id}` is listed both in notes and in removed", at());
         }
         Ok(lock)
+    }
+
+    /// Read a lock exactly as [`Lock::to_text`] writes it, without the
+    /// general TOML parser (whose document tree costs hundreds of megabytes
+    /// for 100,000 questions). `None` for any other text, which then goes
+    /// through the TOML parser: hand edits, other layouts, broken files.
+    fn parse_canonical(text: &str) -> Option<Lock> {
+        fn value<'t>(line: Option<&'t str>, key: &str) -> Option<&'t str> {
+            line?.strip_prefix(key)?.strip_prefix(" = ")
+        }
+        fn string<'t>(line: Option<&'t str>, key: &str) -> Option<&'t str> {
+            value(line, key)?.strip_prefix('"')?.strip_suffix('"')
+        }
+        fn number<T: std::str::FromStr>(line: Option<&str>, key: &str) -> Option<T> {
+            value(line, key)?.parse().ok()
+        }
+        let body = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
+        let mut lines = body.split('\n');
+        let version = number(lines.next(), "version")?;
+        let bank = string(lines.next(), "bank")?.to_string();
+        if !lines.next()?.is_empty() || lines.next()? != "[notetype]" {
+            return None;
+        }
+        let notetype = Stamp {
+            hash: string(lines.next(), "hash")?.to_string(),
+            mtime: number(lines.next(), "mod")?,
+        };
+        let mut lock = Lock {
+            version,
+            bank,
+            notetype,
+            notes: BTreeMap::new(),
+            removed: BTreeMap::new(),
+        };
+        loop {
+            if !lines.next()?.is_empty() {
+                return None;
+            }
+            let Some(header) = lines.next() else { break };
+            if header.is_empty() {
+                break;
+            }
+            let (table, id) = header
+                .strip_prefix('[')?
+                .strip_suffix(']')?
+                .split_once('.')?;
+            let stamp = NoteStamp {
+                guid: string(lines.next(), "guid")?.to_string(),
+                hash: string(lines.next(), "hash")?.to_string(),
+                mtime: number(lines.next(), "mod")?,
+            };
+            let entries = match table {
+                "notes" => &mut lock.notes,
+                "removed" => &mut lock.removed,
+                _ => return None,
+            };
+            entries.insert(id.to_string(), stamp);
+        }
+        // Only text that is exactly what this lock writes back is taken;
+        // that is what makes this reading the same as the TOML parser's.
+        (lock.to_toml_fast()? == body).then_some(lock)
     }
 
     /// Read the lock at `path`; `None` when there is none yet.
@@ -341,6 +450,69 @@ mod tests {
         assert_eq!(third.new, ["y"]);
         assert!(third.lock.removed.is_empty());
         assert_eq!(third.lock.notes["y"].mtime, 101);
+    }
+
+    #[test]
+    fn direct_writer_matches_the_toml_serialiser() {
+        let mut previous = plan(
+            None,
+            "b",
+            &[note("a", '1'), note("gone", '2')],
+            &h('9'),
+            1000,
+        )
+        .lock;
+        let p = plan(
+            Some(&previous),
+            "b",
+            &[note("a", '3'), note("z-9", '4')],
+            &h('9'),
+            2000,
+        );
+        previous = p.lock;
+        assert!(!previous.removed.is_empty());
+        for lock in [
+            &previous,
+            &plan(None, "b", &[note("q1", '5')], &h('8'), 7).lock,
+        ] {
+            assert_eq!(lock.to_toml_fast().unwrap(), toml::to_string(lock).unwrap());
+        }
+        let empty = plan(None, "b", &[], &h('8'), 7).lock;
+        assert_eq!(empty.to_toml_fast(), None);
+        assert!(empty.to_text().unwrap().contains("[notes]"));
+    }
+
+    #[test]
+    fn canonical_reader_agrees_with_the_toml_parser() {
+        let first = plan(
+            None,
+            "b",
+            &[note("a", '1'), note("gone", '2')],
+            &h('9'),
+            1000,
+        )
+        .lock;
+        let lock = plan(
+            Some(&first),
+            "b",
+            &[note("a", '3'), note("z-9", '4')],
+            &h('9'),
+            2000,
+        )
+        .lock;
+        let text = lock.to_text().unwrap();
+        assert_eq!(Lock::parse_canonical(&text), Some(lock.clone()));
+        assert_eq!(toml::from_str::<Lock>(&text).unwrap(), lock);
+        // Anything else is left to the TOML parser, edits and all.
+        for edited in [
+            text.replace("mod = 2000", "mod =  2000"),
+            text.replace("\n\n[notes.z-9]", "\n[notes.z-9]"),
+            format!("{text}\n"),
+            text.replace("[removed.", "[other."),
+            text.replacen("# bank.lock", "#bank.lock", 1),
+        ] {
+            assert_eq!(Lock::parse_canonical(&edited), None, "{edited}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::export::{BuildOptions, ExportError, Exporter, Format};
 use crate::model::Bank;
 use crate::note::{render_markdown, strip_html, MediaFile, NoteContent};
-use crate::output::write_atomic;
+use crate::output::{prepare_atomic, write_atomic};
 
 use collection::{field_checksum, tags_column, CardRow, ColRow, NoteRow};
 use ids::{past_millis, IdAllocator};
@@ -68,28 +68,17 @@ impl Exporter for AnkiExporter {
     }
 
     fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
-        let notes = bank
-            .questions()
-            .map(|(section, question)| {
-                NoteContent::build(bank, section, question)
-                    .with_context(|| format!("{}", question.path.display()))
-                    .map(|content| (section, question, content))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-
         let ids = DeckIds::new(bank);
         let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &self.css, 0))?;
-        let current: Vec<CurrentNote> = notes
-            .iter()
-            .map(|(_, q, c)| CurrentNote {
-                question_id: q.id.clone(),
-                guid: c.guid.clone(),
-                hash: c.hash.clone(),
-            })
-            .collect();
-
         let lock_path = bank.lock_path();
         let previous = Lock::read(&lock_path, &bank.id)?;
+
+        // Every note is rendered, stamped and written to the collection in
+        // one pass and its HTML dropped, so memory stays flat as banks grow.
+        let deck = DeckWriter::create(bank, &ids)?;
+        let (deck, current) =
+            deck.add_notes(|note| lock::note_mtime(previous.as_ref(), note, opts.now))?;
+
         let plan = lock::plan(
             previous.as_ref(),
             &bank.id,
@@ -112,14 +101,17 @@ impl Exporter for AnkiExporter {
             )));
         }
 
-        let package = render_package(bank, &ids, &self.css, &notes, &plan.lock)?;
-        // The lock first: the package is a pure function of bank + lock, so
-        // if writing the package fails, the next build writes the same one.
+        let deck = deck.finish(&self.css, &plan.lock)?;
+        // The package is written in full beside its place first, so an
+        // unwritable output folder fails before the lock changes. Then the
+        // lock: the package is a pure function of bank + lock, so if putting
+        // the package in place fails, the next build writes the same one.
+        let out = opts.output_path(bank, Format::Apkg);
+        let package = prepare_atomic(&out, |file| deck.write_package(file))?;
         if lock_changes {
             write_atomic(&lock_path, lock_text.as_bytes())?;
         }
-        let out = opts.output_path(bank, Format::Apkg);
-        write_atomic(&out, &package)?;
+        package.commit()?;
         Ok(plan.summary())
     }
 }
@@ -194,120 +186,238 @@ fn notetype_hash(notetype: &Notetype) -> anyhow::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// Build the collection and zip it with the media.
-fn render_package(
-    bank: &Bank,
-    ids: &DeckIds,
-    css: &str,
-    notes: &[(&crate::model::Section, &crate::model::Question, NoteContent)],
-    lock: &Lock,
-) -> anyhow::Result<Vec<u8>> {
-    let notetype = notetype_for(bank, ids, css, lock.notetype.mtime);
-    let mut latest = lock.notetype.mtime;
+/// A deck ready to be zipped: its collection database, written to a
+/// temporary folder, and the media its notes reference.
+struct RenderedDeck {
+    /// Holds the collection file; removed when the deck is dropped.
+    _dir: tempfile::TempDir,
+    collection: std::path::PathBuf,
+    media: Vec<MediaFile>,
+}
 
-    let mut note_ids = IdAllocator::new();
-    let mut card_ids = IdAllocator::new();
-    let mut note_rows = Vec::with_capacity(notes.len());
-    let mut card_rows = Vec::with_capacity(notes.len() * 2);
-    let mut media: Vec<MediaFile> = Vec::new();
-    for (section, question, content) in notes {
-        let mtime = lock
-            .notes
-            .get(&question.id)
-            .map(|s| s.mtime)
-            .context("internal: a note is missing from the lock plan")?;
-        latest = latest.max(mtime);
-        if let Some(field) = content.fields.iter().find(|f| f.contains('\u{1f}')) {
-            bail!(
-                "{}: a field contains the control character U+001F, which Anki uses as its field separator: {field:?}",
-                question.path.display()
-            );
-        }
-        let note_id = note_ids.allocate(&["qbank", "note", &bank.id, &question.id]);
-        let sort_field = strip_html(&content.fields[0]);
-        note_rows.push(NoteRow {
-            id: note_id,
-            guid: content.guid.clone(),
-            notetype_id: notetype.id,
-            mtime,
-            tags: tags_column(&content.tags),
-            fields: content.fields.join("\u{1f}"),
-            checksum: field_checksum(&sort_field),
-            sort_field,
-        });
-        let deck_id = ids.sections[&section.id];
-        for template in &notetype.tmpls {
-            card_rows.push(CardRow {
-                id: card_ids.allocate(&["qbank", "card", &bank.id, &question.id, &template.name]),
-                note_id,
-                deck_id,
-                ord: template.ord,
-                mtime,
-                due: i64::from(question.number) * POSITION_GAP,
-            });
-        }
-        media.extend(content.media.iter().cloned());
+impl RenderedDeck {
+    /// Stream the `.apkg` zip into `file`.
+    fn write_package(&self, file: &mut std::fs::File) -> anyhow::Result<()> {
+        let mut collection = std::fs::File::open(&self.collection)
+            .context("cannot read back the collection database")?;
+        package::write_package_to(file, &mut collection, &self.media)
     }
-    media.sort_by(|a, b| a.name.cmp(&b.name));
-    media.dedup_by(|a, b| a.name == b.name);
+}
 
-    let preset = DeckConf::in_position_order(ids.preset, notetype_name(bank), COLLECTION_CREATED);
-    let mut decks: schema::Decks = BTreeMap::new();
-    let mut add_deck = |deck: Deck| decks.insert(deck.id.to_string(), deck);
-    add_deck(Deck::new(
-        ids.parent,
-        parent_deck_name(bank),
-        deck_description(bank)?,
-        lock.notetype.mtime,
-        preset.id,
-    ));
-    for section in &bank.sections {
+/// One question's place in the deck: its note id and its cards' ids.
+struct NoteSlot<'a> {
+    section: &'a crate::model::Section,
+    question: &'a crate::model::Question,
+    note_id: i64,
+    card_ids: Vec<(u16, i64)>,
+}
+
+/// A collection being filled, note by note.
+struct DeckWriter<'a> {
+    bank: &'a Bank,
+    ids: &'a DeckIds,
+    dir: tempfile::TempDir,
+    collection: std::path::PathBuf,
+    writer: collection::CollectionWriter,
+    slots: Vec<NoteSlot<'a>>,
+    cards: Vec<CardRow>,
+    media: Vec<MediaFile>,
+    /// The `mod` each note was written with, by slot.
+    mtimes: Vec<Option<i64>>,
+    latest_note_mtime: i64,
+}
+
+impl<'a> DeckWriter<'a> {
+    /// Give every question its note and card ids (in bank order, so a clash
+    /// resolves the same way every build) and open the collection file.
+    fn create(bank: &'a Bank, ids: &'a DeckIds) -> anyhow::Result<DeckWriter<'a>> {
+        let templates = templates::notetype(&bank.id, ids.notetype, "", ids.parent, 0).tmpls;
+        let mut note_ids = IdAllocator::new();
+        let mut card_ids = IdAllocator::new();
+        let slots = bank
+            .questions()
+            .map(|(section, question)| NoteSlot {
+                section,
+                question,
+                note_id: note_ids.allocate(&["qbank", "note", &bank.id, &question.id]),
+                card_ids: templates
+                    .iter()
+                    .map(|t| {
+                        let id =
+                            card_ids.allocate(&["qbank", "card", &bank.id, &question.id, &t.name]);
+                        (t.ord, id)
+                    })
+                    .collect(),
+            })
+            .collect();
+        let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
+        let collection = dir.path().join("collection.anki2");
+        let writer = collection::CollectionWriter::create(&collection)?;
+        Ok(DeckWriter {
+            bank,
+            ids,
+            dir,
+            collection,
+            writer,
+            slots,
+            cards: Vec::new(),
+            media: Vec::new(),
+            mtimes: Vec::new(),
+            latest_note_mtime: 0,
+        })
+    }
+
+    /// Render every note, stamp it with `mtime_of`, and write its row.
+    /// Notes go in in id order (the table's key), which keeps its pages full.
+    /// Returns what each note hashes to, in bank order, for the lock.
+    fn add_notes(
+        mut self,
+        mtime_of: impl Fn(&CurrentNote) -> i64,
+    ) -> anyhow::Result<(DeckWriter<'a>, Vec<CurrentNote>)> {
+        let mut order: Vec<usize> = (0..self.slots.len()).collect();
+        order.sort_by_key(|&i| self.slots[i].note_id);
+        let mut current: Vec<Option<CurrentNote>> = vec![None; self.slots.len()];
+        self.mtimes = vec![None; self.slots.len()];
+        for i in order {
+            let slot = &self.slots[i];
+            let (bank, question) = (self.bank, slot.question);
+            let content = NoteContent::build(bank, slot.section, question)
+                .with_context(|| format!("{}", question.path.display()))?;
+            if let Some(field) = content.fields.iter().find(|f| f.contains('\u{1f}')) {
+                bail!(
+                    "{}: a field contains the control character U+001F, which Anki uses as its field separator: {field:?}",
+                    question.path.display()
+                );
+            }
+            let note = CurrentNote {
+                question_id: question.id.clone(),
+                guid: content.guid.clone(),
+                hash: content.hash.clone(),
+            };
+            let mtime = mtime_of(&note);
+            self.mtimes[i] = Some(mtime);
+            self.latest_note_mtime = self.latest_note_mtime.max(mtime);
+            let sort_field = strip_html(&content.fields[0]);
+            self.writer.insert_note(&NoteRow {
+                id: slot.note_id,
+                guid: content.guid,
+                notetype_id: self.ids.notetype,
+                mtime,
+                tags: tags_column(&content.tags),
+                fields: content.fields.join("\u{1f}"),
+                checksum: field_checksum(&sort_field),
+                sort_field,
+            })?;
+            let deck_id = self.ids.sections[&slot.section.id];
+            for &(ord, card_id) in &slot.card_ids {
+                self.cards.push(CardRow {
+                    id: card_id,
+                    note_id: slot.note_id,
+                    deck_id,
+                    ord,
+                    mtime,
+                    due: i64::from(question.number) * POSITION_GAP,
+                });
+            }
+            for m in content.media {
+                if !self.media.iter().any(|known| known.name == m.name) {
+                    self.media.push(m);
+                }
+            }
+            current[i] = Some(note);
+        }
+        let current = current
+            .into_iter()
+            .map(|n| n.context("internal: a note was not rendered"))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((self, current))
+    }
+
+    /// Write the cards, decks, notetype and collection settings, and close
+    /// the collection. `lock` is the plan the notes were stamped from.
+    fn finish(mut self, css: &str, lock: &Lock) -> anyhow::Result<RenderedDeck> {
+        let (bank, ids) = (self.bank, self.ids);
+        for (slot, written) in self.slots.iter().zip(&self.mtimes) {
+            let stamped = lock.notes.get(&slot.question.id).map(|s| s.mtime);
+            if stamped.is_none() || stamped != *written {
+                bail!(
+                    "internal: note `{}` was stamped differently from bank.lock",
+                    slot.question.id
+                );
+            }
+        }
+        self.cards.sort_by_key(|c| c.id);
+        for card in &self.cards {
+            self.writer.insert_card(card)?;
+        }
+        let notetype = notetype_for(bank, ids, css, lock.notetype.mtime);
+        let latest = lock.notetype.mtime.max(self.latest_note_mtime);
+        self.media.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let preset =
+            DeckConf::in_position_order(ids.preset, notetype_name(bank), COLLECTION_CREATED);
+        let mut decks: schema::Decks = BTreeMap::new();
+        let mut add_deck = |deck: Deck| decks.insert(deck.id.to_string(), deck);
         add_deck(Deck::new(
-            ids.sections[&section.id],
-            format!(
-                "{}::{}",
-                parent_deck_name(bank),
-                deck_component(&section.heading())
-            ),
-            String::new(),
+            ids.parent,
+            parent_deck_name(bank),
+            deck_description(bank)?,
             lock.notetype.mtime,
             preset.id,
         ));
-    }
-
-    let conf = ColConf {
-        active_decks: vec![ids.parent],
-        cur_deck: ids.parent,
-        cur_model: notetype.id,
-        next_pos: notes
+        for section in &bank.sections {
+            add_deck(Deck::new(
+                ids.sections[&section.id],
+                format!(
+                    "{}::{}",
+                    parent_deck_name(bank),
+                    deck_component(&section.heading())
+                ),
+                String::new(),
+                lock.notetype.mtime,
+                preset.id,
+            ));
+        }
+        let next_pos = self
+            .slots
             .iter()
-            .map(|(_, q, _)| i64::from(q.number) * POSITION_GAP)
+            .map(|s| i64::from(s.question.number) * POSITION_GAP)
             .max()
             .unwrap_or(0)
-            + POSITION_GAP,
-        new_spread: 0,
-        collapse_time: 1200,
-        time_lim: 0,
-        est_times: true,
-        due_counts: true,
-        sort_type: "noteFld".into(),
-        sort_backwards: false,
-        add_to_cur: true,
-        sched_ver: 2,
-    };
-    let models: schema::Models = [(notetype.id.to_string(), notetype)].into();
-    let dconf: schema::DeckConfs = [(preset.id.to_string(), preset)].into();
-    let col = ColRow {
-        crt: COLLECTION_CREATED,
-        mtime_ms: latest * 1000,
-        scm: latest * 1000,
-        conf: serde_json::to_string(&conf)?,
-        models: serde_json::to_string(&models)?,
-        decks: serde_json::to_string(&decks)?,
-        dconf: serde_json::to_string(&dconf)?,
-    };
-    let db = collection::write_collection(&col, &note_rows, &card_rows)?;
-    package::write_package(&db, &media)
+            + POSITION_GAP;
+        let conf = ColConf {
+            active_decks: vec![ids.parent],
+            cur_deck: ids.parent,
+            cur_model: notetype.id,
+            next_pos,
+            new_spread: 0,
+            collapse_time: 1200,
+            time_lim: 0,
+            est_times: true,
+            due_counts: true,
+            sort_type: "noteFld".into(),
+            sort_backwards: false,
+            add_to_cur: true,
+            sched_ver: 2,
+        };
+        let models: schema::Models = [(notetype.id.to_string(), notetype)].into();
+        let dconf: schema::DeckConfs = [(preset.id.to_string(), preset)].into();
+        let col = ColRow {
+            crt: COLLECTION_CREATED,
+            mtime_ms: latest * 1000,
+            scm: latest * 1000,
+            conf: serde_json::to_string(&conf)?,
+            models: serde_json::to_string(&models)?,
+            decks: serde_json::to_string(&decks)?,
+            dconf: serde_json::to_string(&dconf)?,
+        };
+        self.writer.finish(&col)?;
+        Ok(RenderedDeck {
+            _dir: self.dir,
+            collection: self.collection,
+            media: self.media,
+        })
+    }
 }
 
 /// The parent deck's description: `intro.md` rendered to HTML (figures in the

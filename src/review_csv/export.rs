@@ -1,13 +1,14 @@
 //! Writing the review sheet: one row per question in bank order, UTF-8 with a
 //! byte-order mark, RFC 4180 quoting, and every text cell made formula-safe.
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::io::Write;
 
 use anyhow::{Context, Result};
 
 use super::{format_tags, formula, read, COLUMNS};
-use crate::model::Bank;
+use crate::model::{Bank, Question, Section};
 use crate::note::NoteContent;
 
 /// The UTF-8 byte-order mark: Excel needs it to show σ and ₹ rather than mojibake.
@@ -51,30 +52,45 @@ impl ReviewRow {
 /// Every question of `bank` as a sheet row, in bank order.
 pub fn rows(bank: &Bank) -> Result<Vec<ReviewRow>> {
     bank.questions()
-        .map(|(section, q)| {
-            let note = NoteContent::build(bank, section, q).with_context(|| {
-                format!("cannot render question {} ({})", q.number, q.path.display())
-            })?;
-            Ok(ReviewRow {
-                number: q.number,
-                section: section.heading(),
-                id: q.id.clone(),
-                question: q.title.clone(),
-                plain_english: q.plain.markdown.clone(),
-                technical_depth: q.technical.markdown.clone(),
-                real_world_example: q.example.markdown.clone(),
-                tags: q.tags.clone(),
-                guid: note.guid,
-                content_hash: note.hash,
-            })
-        })
+        .map(|(section, q)| row(bank, section, q))
         .collect()
+}
+
+/// One question as a sheet row.
+pub fn row(bank: &Bank, section: &Section, q: &Question) -> Result<ReviewRow> {
+    let note = NoteContent::build(bank, section, q)
+        .with_context(|| format!("cannot render question {} ({})", q.number, q.path.display()))?;
+    Ok(ReviewRow {
+        number: q.number,
+        section: section.heading(),
+        id: q.id.clone(),
+        question: q.title.clone(),
+        plain_english: q.plain.markdown.clone(),
+        technical_depth: q.technical.markdown.clone(),
+        real_world_example: q.example.markdown.clone(),
+        tags: q.tags.clone(),
+        guid: note.guid,
+        content_hash: note.hash,
+    })
 }
 
 /// The whole file: BOM, header row, one row per question. Records end in
 /// CRLF (RFC 4180); line breaks inside a cell stay LF, inside quotes.
 pub fn to_csv_bytes(rows: &[ReviewRow]) -> Result<Vec<u8>> {
-    let mut out = BOM.as_bytes().to_vec();
+    let mut out = Vec::new();
+    write_csv(&mut out, rows.iter().cloned().map(Ok))?;
+    Ok(out)
+}
+
+/// Write the sheet into `out`, one row at a time, so a large bank is never
+/// held whole as rows or bytes. Returns each row's `(id, content_hash)`.
+pub fn write_csv(
+    out: impl Write,
+    rows: impl Iterator<Item = Result<ReviewRow>>,
+) -> Result<Vec<(String, String)>> {
+    let mut out = std::io::BufWriter::new(out);
+    out.write_all(BOM.as_bytes())?;
+    let mut keys = Vec::new();
     {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
@@ -82,12 +98,15 @@ pub fn to_csv_bytes(rows: &[ReviewRow]) -> Result<Vec<u8>> {
             .from_writer(&mut out);
         writer.write_record(COLUMNS)?;
         for row in rows {
+            let row = row?;
             let cells = row.values();
             writer.write_record(cells.iter().map(|v| formula::neutralise(v)))?;
+            keys.push((row.id, row.content_hash));
         }
         writer.flush()?;
     }
-    Ok(out)
+    out.flush()?;
+    Ok(keys)
 }
 
 /// How this export differs from the sheet it replaces, by content hash.
@@ -120,22 +139,25 @@ impl fmt::Display for ChangeSummary {
     }
 }
 
-/// Compare `rows` with the sheet previously written at the same path (its
-/// `id` and `content_hash` columns).
-pub fn compare_with_previous(rows: &[ReviewRow], previous: Option<&[u8]>) -> ChangeSummary {
-    let old_hashes = previous.and_then(previous_hashes);
+/// Compare the sheet just written (each row's `(id, content_hash)`) with
+/// the hashes of the sheet previously at the same path.
+pub fn compare_with_previous(
+    rows: &[(String, String)],
+    old_hashes: Option<&HashMap<String, String>>,
+) -> ChangeSummary {
     let against_previous = old_hashes.map(|old| {
         let mut counts = Counts::default();
-        for row in rows {
-            match old.get(&row.id) {
+        for (id, hash) in rows {
+            match old.get(id) {
                 None => counts.new += 1,
-                Some(h) if *h == row.content_hash => counts.unchanged += 1,
+                Some(h) if h == hash => counts.unchanged += 1,
                 Some(_) => counts.changed += 1,
             }
         }
+        let current: HashSet<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
         counts.removed = old
             .keys()
-            .filter(|id| !rows.iter().any(|r| &r.id == *id))
+            .filter(|id| !current.contains(id.as_str()))
             .count();
         counts
     });
@@ -146,7 +168,7 @@ pub fn compare_with_previous(rows: &[ReviewRow], previous: Option<&[u8]>) -> Cha
 }
 
 /// id → content hash from an earlier sheet, if it can be read.
-fn previous_hashes(bytes: &[u8]) -> Option<BTreeMap<String, String>> {
+pub fn previous_hashes(bytes: &[u8]) -> Option<HashMap<String, String>> {
     let sheet = read::parse(bytes).ok()?;
     let id = sheet.column("id")?;
     let hash = sheet.column("content_hash")?;
@@ -196,8 +218,12 @@ mod tests {
     #[test]
     fn summary_counts_changes_against_previous_sheet() {
         let old = to_csv_bytes(&[row("a", "h1"), row("b", "h2"), row("gone", "h3")]).unwrap();
-        let now = [row("a", "h1"), row("b", "h2-edited"), row("c", "h4")];
-        let s = compare_with_previous(&now, Some(&old));
+        let now: Vec<(String, String)> = [("a", "h1"), ("b", "h2-edited"), ("c", "h4")]
+            .iter()
+            .map(|(id, hash)| (id.to_string(), hash.to_string()))
+            .collect();
+        let old = previous_hashes(&old);
+        let s = compare_with_previous(&now, old.as_ref());
         assert_eq!(
             s.against_previous,
             Some(Counts {
@@ -208,9 +234,6 @@ mod tests {
             })
         );
         assert_eq!(compare_with_previous(&now, None).against_previous, None);
-        assert_eq!(
-            compare_with_previous(&now, Some(b"not a sheet")).against_previous,
-            None
-        );
+        assert_eq!(previous_hashes(b"not a sheet"), None);
     }
 }

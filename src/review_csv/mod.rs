@@ -66,11 +66,18 @@ impl Exporter for ReviewCsvExporter {
 
     fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
         let path = opts.output_path(bank, Format::Csv);
-        let previous = std::fs::read(&path).ok();
-        let rows = export::rows(bank)?;
-        let bytes = export::to_csv_bytes(&rows)?;
-        crate::output::write_atomic(&path, &bytes)?;
-        let changes = export::compare_with_previous(&rows, previous.as_deref());
+        // Only the earlier sheet's id → hash map is kept while the new one is
+        // streamed into place, row by row.
+        let old_hashes = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| export::previous_hashes(&bytes));
+        let mut keys = Vec::new();
+        crate::output::write_atomic_with(&path, |file| {
+            let rows = bank.questions().map(|(s, q)| export::row(bank, s, q));
+            keys = export::write_csv(file, rows)?;
+            Ok(())
+        })?;
+        let changes = export::compare_with_previous(&keys, old_hashes.as_ref());
         Ok(format!("csv: {} ({changes})", path.display()))
     }
 }
