@@ -32,6 +32,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     let mut referenced = HashSet::new();
     for (_, q) in bank.questions() {
         check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
+        check_title_html(&q.path, q.title_line, &q.title, &mut diags);
         for (_, part) in q.parts() {
             check_markdown(
                 bank,
@@ -101,6 +102,9 @@ fn check_glyphs_in(
     seen: &mut BTreeSet<char>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    if fonts::is_plain_ascii(text) {
+        return;
+    }
     for c in text.chars() {
         if !fonts::can_draw(family, c) && seen.insert(c) {
             diags.push(Diagnostic::error(
@@ -118,6 +122,26 @@ fn check_glyphs_in(
 
 fn check_text_glyphs(path: &Path, line: usize, text: &str, diags: &mut Vec<Diagnostic>) {
     check_glyphs_in(path, line, text, Family::Sans, &mut BTreeSet::new(), diags);
+}
+
+/// Raw HTML in a `# ` title: refused like raw HTML in a part.
+fn check_title_html(path: &Path, line: usize, title: &str, diags: &mut Vec<Diagnostic>) {
+    for event in Parser::new_ext(title, markdown_options()) {
+        if let Event::Html(html) | Event::InlineHtml(html) = event {
+            diags.push(raw_html(path, line, &html));
+        }
+    }
+}
+
+fn raw_html(path: &Path, line: usize, html: &str) -> Diagnostic {
+    let shown: String = html.trim().chars().take(40).collect();
+    Diagnostic::error(
+        path,
+        line,
+        format!(
+            "raw HTML `{shown}` is not allowed; write it as text, or in backticks to show a tag"
+        ),
+    )
 }
 
 /// Does a paragraph's source end with a colon (a lead-in to a list or table)?
@@ -172,12 +196,7 @@ fn check_markdown(
                 let _: &TagEnd = end;
             }
             Event::Html(html) | Event::InlineHtml(html) => {
-                let shown: String = html.trim().chars().take(40).collect();
-                diags.push(Diagnostic::error(
-                    path,
-                    line_at(range.start),
-                    format!("raw HTML `{shown}` is not allowed; write it as text, or in backticks to show a tag"),
-                ));
+                diags.push(raw_html(path, line_at(range.start), html));
             }
             Event::Text(t) => check_glyphs_in(
                 path,
@@ -233,7 +252,16 @@ fn check_figure(
         )),
         Some(file) => {
             referenced.insert(dest.trim_start_matches("media/").to_string());
+            let real = fs::canonicalize(&file).ok();
+            let root = fs::canonicalize(&bank.root).ok();
             match fs::symlink_metadata(&file) {
+                Ok(_) if matches!((&real, &root), (Some(real), Some(root)) if !real.starts_with(root)) => {
+                    diags.push(Diagnostic::error(
+                        path,
+                        line,
+                        format!("figure `{dest}` leads outside the content folder (content/media/ is a symbolic link); keep figures inside the bank"),
+                    ))
+                }
                 Ok(m) if m.is_file() => {}
                 Ok(_) => diags.push(Diagnostic::error(
                     path,

@@ -72,11 +72,53 @@ pub fn is_slug(s: &str) -> bool {
         })
 }
 
+/// The largest text file the loader reads (10 MiB): a question file is a
+/// few kilobytes, so anything near this is a mistake (a pasted data dump, a
+/// renamed binary) and would make unusable cards and pages.
+pub const MAX_TEXT_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Does `bytes` look like UTF-16 (a UTF-16 byte-order mark, or the NUL byte
+/// of every other position that ASCII text has in UTF-16)?
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(64) & !1];
+    if head.len() < 4 {
+        return false;
+    }
+    let pairs = head.len() / 2;
+    let even_nuls = head.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd_nuls = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    even_nuls == pairs && odd_nuls == 0 || odd_nuls == pairs && even_nuls == 0
+}
+
 /// Read a text file: invalid UTF-8 and empty files are diagnostics; a BOM is
 /// dropped and CRLF line endings become LF.
 pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let size = fs::metadata(path)
+        .map_err(|e| Diagnostic::error(path, 1, format!("cannot read file: {e}")))?
+        .len();
+    if size > MAX_TEXT_FILE_BYTES {
+        return Err(Diagnostic::error(
+            path,
+            1,
+            format!(
+                "file is {:.1} MiB; a bank's text files are limited to {} MiB (split it, or move data out of the bank)",
+                size as f64 / (1024.0 * 1024.0),
+                MAX_TEXT_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
     let bytes =
         fs::read(path).map_err(|e| Diagnostic::error(path, 1, format!("cannot read file: {e}")))?;
+    if looks_like_utf16(&bytes) {
+        return Err(Diagnostic::error(
+            path,
+            1,
+            "the file is UTF-16 text; save it as UTF-8",
+        ));
+    }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -127,10 +169,38 @@ fn span_line(index: &LineIndex, first_line: usize, span: Option<Range<usize>>) -
         .unwrap_or(first_line)
 }
 
+/// Where `path` really is, when that is outside the content folder
+/// `canonical_root` (a symbolic link, or a link on the way, leading out).
+fn escapes_root(canonical_root: Option<&Path>, path: &Path) -> Option<PathBuf> {
+    let root = canonical_root?;
+    let real = fs::canonicalize(path).ok()?;
+    (!real.starts_with(root)).then_some(real)
+}
+
+fn escape_diagnostic(path: &Path, real: &Path) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        1,
+        format!(
+            "symbolic link leads outside the content folder (to {}); copy the file into the bank instead",
+            real.display()
+        ),
+    )
+}
+
 /// Load the bank in `root`.
 pub fn load(root: &Path) -> Loaded {
     let mut diags = Vec::new();
     let bank_path = root.join("bank.toml");
+    let canonical_root = fs::canonicalize(root).ok();
+    let canonical_root = canonical_root.as_deref();
+    if let Some(real) = escapes_root(canonical_root, &bank_path) {
+        diags.push(escape_diagnostic(&bank_path, &real));
+        return Loaded {
+            bank: None,
+            diagnostics: diags,
+        };
+    }
     let text = match read_text(&bank_path) {
         Ok(t) => t,
         Err(d) => {
@@ -230,7 +300,19 @@ pub fn load(root: &Path) -> Loaded {
             ));
             continue;
         }
-        let questions = load_section_dir(root, dir, &bank_path, dir_line, &mut number, &mut diags);
+        if let Some(real) = escapes_root(canonical_root, &root.join(dir)) {
+            diags.push(escape_diagnostic(&root.join(dir), &real));
+            continue;
+        }
+        let questions = load_section_dir(
+            root,
+            canonical_root,
+            dir,
+            &bank_path,
+            dir_line,
+            &mut number,
+            &mut diags,
+        );
         sections.push(Section {
             id: id.clone(),
             letter: letter.clone(),
@@ -243,7 +325,10 @@ pub fn load(root: &Path) -> Loaded {
     check_root_entries(root, &bank_path, &seen_dirs, &mut diags);
 
     let intro_path = root.join("intro.md");
-    let intro = if intro_path.exists() {
+    let intro = if let Some(real) = escapes_root(canonical_root, &intro_path) {
+        diags.push(escape_diagnostic(&intro_path, &real));
+        None
+    } else if intro_path.exists() {
         match read_text(&intro_path) {
             Ok(markdown) => Some(Intro {
                 path: intro_path,
@@ -316,6 +401,7 @@ fn check_root_entries(
 /// Load every question file of one section folder, in file-name order.
 fn load_section_dir(
     root: &Path,
+    canonical_root: Option<&Path>,
     dir: &str,
     bank_path: &Path,
     dir_line: usize,
@@ -368,6 +454,10 @@ fn load_section_dir(
         }
         any_markdown = true;
         *number += 1;
+        if let Some(real) = escapes_root(canonical_root, &path) {
+            diags.push(escape_diagnostic(&path, &real));
+            continue;
+        }
         match read_text(&path) {
             Ok(text) => {
                 if let Some(q) = parse_question(&path, &text, *number, diags) {
@@ -800,6 +890,31 @@ mod tests {
         for bad in ["", "A", "a_b", "-a", "a-", "a--b", "a b", "é"] {
             assert!(!is_slug(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn utf16_is_recognised_with_or_without_a_byte_order_mark() {
+        let utf16le: Vec<u8> = "+++\nid = \"a\"\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let utf16be: Vec<u8> = "+++\nid"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert!(looks_like_utf16(&utf16le));
+        assert!(looks_like_utf16(&utf16be));
+        assert!(looks_like_utf16(&[0xFF, 0xFE, b'a', 0]));
+        assert!(!looks_like_utf16(b"+++\nid = \"a\"\n"));
+        assert!(!looks_like_utf16("σβλ ₹ — “”".as_bytes()));
+        assert!(!looks_like_utf16(b"ab\0cd\0ef"));
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.md");
+        fs::write(&p, &utf16le).unwrap();
+        assert_eq!(
+            read_text(&p).unwrap_err().message,
+            "the file is UTF-16 text; save it as UTF-8"
+        );
     }
 
     #[test]
