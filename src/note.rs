@@ -202,10 +202,21 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
 }
 
 /// Render one line of inline Markdown (a title) to HTML without the `<p>`.
+/// Raw HTML is shown as text and links to anything but http(s) lose their
+/// link (their text stays), as in a part.
 pub fn render_inline(markdown: &str) -> String {
-    let events = Parser::new_ext(markdown, markdown_options()).map(|e| match e {
-        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-        other => other,
+    let mut skip_link_ends = Vec::new();
+    let events = Parser::new_ext(markdown, markdown_options()).filter_map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+        Event::Start(Tag::Link { ref dest_url, .. }) => {
+            let safe = is_safe_link(dest_url);
+            skip_link_ends.push(!safe);
+            safe.then_some(e)
+        }
+        Event::End(pulldown_cmark::TagEnd::Link) => {
+            (!skip_link_ends.pop().unwrap_or(false)).then_some(e)
+        }
+        other => Some(other),
     });
     let mut out = String::new();
     html::push_html(&mut out, events);
@@ -261,6 +272,112 @@ mod tests {
             render_markdown(&bank(), "a <script>alert(1)</script> b", &mut Vec::new()).unwrap();
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    /// Every tag in `html` is one a card is meant to have, with no event
+    /// handler and no script URL: hostile markup shows as text.
+    fn assert_no_live_markup(html: &str) {
+        const WRITTEN: &[&str] = &[
+            "p",
+            "code",
+            "pre",
+            "em",
+            "strong",
+            "ul",
+            "ol",
+            "li",
+            "a",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "hr",
+            "br",
+            "del",
+        ];
+        let mut rest = html;
+        while let Some(start) = rest.find('<') {
+            let end = start + rest[start..].find('>').expect("unclosed tag");
+            let tag = &rest[start + 1..end];
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            assert!(WRITTEN.contains(&name.as_str()), "tag <{tag}> in {html}");
+            let lower = tag.to_ascii_lowercase();
+            // Attribute names only: quoted values are text to the browser.
+            let names: String = lower.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+            assert_eq!(
+                lower.matches('"').count() % 2,
+                0,
+                "unbalanced quotes in <{tag}>"
+            );
+            assert!(
+                !names.split_whitespace().any(|a| a.starts_with("on")),
+                "handler in <{tag}>"
+            );
+            assert!(
+                !lower.contains("javascript:")
+                    && !lower.contains("vbscript:")
+                    && !lower.contains("data:"),
+                "script URL in <{tag}>"
+            );
+            rest = &rest[end + 1..];
+        }
+    }
+
+    #[test]
+    fn hostile_markup_never_renders_live_even_past_the_checker() {
+        let vectors = [
+            "<script>alert(1)</script>",
+            "a <script>alert(1)</script> b",
+            "<img src=x onerror=alert(1)>",
+            "text <img src=x onerror=alert(1)> text",
+            "<svg onload=alert(1)>",
+            "<iframe src=\"javascript:alert(1)\"></iframe>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "[x](javascript:alert(1))",
+            "[x](JaVaScRiPt:alert(1))",
+            "[x](&#106;avascript:alert(1))",
+            "[x](vbscript:msgbox(1))",
+            "[x](data:text/html;base64,PHNjcmlwdD4=)",
+            "<javascript:alert(1)>",
+            "[x](https://a.b \"\\\" onmouseover=alert(1) x=\\\"\")",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+            "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | <script>x</script> |",
+            "- <style>body{display:none}</style>\n- <b onclick=alert(1)>x</b>",
+            "> <details open ontoggle=alert(1)>",
+            "<!-- <script>alert(1)</script> -->",
+            "<![CDATA[<script>alert(1)</script>]]>",
+            "`<script>` and ``<img onerror=x>``",
+        ];
+        for md in vectors {
+            let html = render_markdown(&bank(), md, &mut Vec::new()).unwrap();
+            assert_no_live_markup(&html);
+            // The same in a title (images there are not figures: left to the checker).
+            assert_no_live_markup(&render_inline(md));
+        }
+        // A figure that is not a plain name in media/ is refused outright.
+        for md in [
+            "![x](javascript:alert(1))",
+            "![x](../bank.toml)",
+            "![x](/etc/passwd)",
+        ] {
+            assert!(
+                render_markdown(&bank(), md, &mut Vec::new()).is_err(),
+                "{md}"
+            );
+        }
     }
 
     #[test]

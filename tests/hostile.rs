@@ -1,0 +1,747 @@
+//! Hostile and broken input: each case gets its exact diagnostic (or a safe
+//! result), never a panic, and nothing already built is lost.
+//!
+//! The unwritable-folder cases need `chattr` (Debian's e2fsprogs) when the
+//! tests run as root, since root writes through permission bits.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const EPOCH: &str = "1767225600";
+const Q1: &str = "a-basics/01-overfitting.md";
+/// The warning the fixture's figure gets when the question showing it is refused.
+const UNREFERENCED: &str =
+    "content/media/loss-curves.svg:1: warning: figure is not referenced by any question";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the good fixture bank in a temporary folder, with an `out/`.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(
+            &repo().join("tests/fixtures/good"),
+            &dir.path().join("content"),
+        );
+        Workspace { dir }
+    }
+
+    fn content(&self) -> PathBuf {
+        self.dir.path().join("content")
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    fn file(&self, rel: &str) -> PathBuf {
+        self.content().join(rel)
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.file(rel)).unwrap()
+    }
+
+    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) {
+        std::fs::write(self.file(rel), bytes).unwrap();
+    }
+
+    /// Replace `from` (which must occur) in a content file.
+    fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "`{from}` not in {rel}");
+        self.write(rel, text.replacen(from, to, 1));
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_qbank"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .output()
+            .expect("run qbank")
+    }
+
+    fn build(&self) -> Output {
+        self.run(&["build", "--content", "content", "--out", "out"])
+    }
+
+    fn check(&self) -> Output {
+        self.run(&["check", "--content", "content"])
+    }
+
+    fn apkg(&self) -> PathBuf {
+        self.out().join("fixture-bank.apkg")
+    }
+
+    fn csv(&self) -> PathBuf {
+        self.out().join("fixture-bank.csv")
+    }
+
+    /// Every file under `out/` and the lock, with their bytes.
+    fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(self.out())
+            .map(|entries| {
+                entries
+                    .map(|e| {
+                        let e = e.unwrap();
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        (name, std::fs::read(e.path()).unwrap())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.push((
+            "content/bank.lock".into(),
+            std::fs::read(self.file("bank.lock")).unwrap_or_default(),
+        ));
+        files.sort();
+        files
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// 1-based line of the first line containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    1 + text
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not found"))
+}
+
+/// The check failed with exactly these diagnostics (paths relative to the
+/// workspace), and the build wrote nothing.
+fn assert_refused(ws: &Workspace, expected: &[String]) {
+    let out = ws.check();
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("qbank: ")).collect();
+    assert_eq!(lines, expected, "full stderr:\n{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let built = ws.build();
+    assert_eq!(built.status.code(), Some(1), "{}", stderr(&built));
+    assert!(!ws.out().exists(), "a refused bank was built");
+}
+
+/// The `Plain English` field of each note in a built .apkg, by question id.
+fn apkg_fields(apkg: &Path) -> Vec<Vec<String>> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(apkg).unwrap()).unwrap();
+    let mut bytes = Vec::new();
+    zip.by_name("collection.anki2")
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("collection.anki2");
+    std::fs::write(&path, bytes).unwrap();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let mut stmt = db.prepare("SELECT flds FROM notes ORDER BY id").unwrap();
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|f| f.unwrap().split('\u{1f}').map(str::to_string).collect())
+        .collect();
+    rows
+}
+
+/// The review sheet as a spreadsheet reads it: header → value, one map per row.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let text = text.strip_prefix('\u{feff}').unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn raw_script_and_img_onerror_are_refused_in_every_part_and_the_title() {
+    let payloads = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"];
+    let places = [
+        ("# What is overfitting?", "# What is overfitting? PAYLOAD"),
+        ("Overfitting is when", "PAYLOAD\n\nOverfitting is when"),
+        (
+            "Fixes by category:",
+            "Say PAYLOAD here.\n\nFixes by category:",
+        ),
+        ("A Flipkart model", "PAYLOAD A Flipkart model"),
+    ];
+    for payload in payloads {
+        for (anchor, replacement) in places {
+            let ws = Workspace::new();
+            ws.edit(Q1, anchor, &replacement.replace("PAYLOAD", payload));
+            let line = line_of(&ws.read(Q1), payload);
+            let out = ws.check();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{err}");
+            let diagnostics: Vec<&str> =
+                err.lines().filter(|l| !l.starts_with("qbank: ")).collect();
+            // An HTML block is one diagnostic, inline tags one per tag; each
+            // names the file, the line and the markup it starts with.
+            assert!(!diagnostics.is_empty(), "{err}");
+            let tag = &payload[..4];
+            let prefix = format!("content/{Q1}:{line}: error: raw HTML `{tag}");
+            assert!(diagnostics[0].starts_with(&prefix), "{err}");
+            for d in &diagnostics {
+                assert!(
+                    d.starts_with(&format!("content/{Q1}:{line}: error: raw HTML `"))
+                        && d.ends_with(
+                            "` is not allowed; write it as text, or in backticks to show a tag"
+                        ),
+                    "{err}"
+                );
+            }
+            let built = ws.build();
+            assert_eq!(built.status.code(), Some(1));
+            assert!(!ws.out().exists(), "a refused bank was built");
+        }
+    }
+}
+
+/// Every tag in `html` is one qbank writes, and none carries an event
+/// handler: markup from the bank shows as text (`&lt;…&gt;`), never live.
+fn assert_no_live_markup(html: &str) {
+    const WRITTEN: &[&str] = &[
+        "p",
+        "code",
+        "pre",
+        "em",
+        "strong",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "img",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "h3",
+        "h4",
+        "blockquote",
+        "hr",
+        "br",
+        "del",
+    ];
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..]
+            .find('>')
+            .map(|e| start + e)
+            .expect("unclosed tag");
+        let tag = &rest[start + 1..end];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(WRITTEN.contains(&name.as_str()), "tag `<{tag}>` in {html}");
+        // Attribute names only: quoted values are text to the browser.
+        let lower = tag.to_ascii_lowercase();
+        assert_eq!(
+            lower.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in <{tag}>"
+        );
+        let names: String = lower.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+        assert!(
+            !names.split_whitespace().any(|a| a.starts_with("on")),
+            "event handler in `<{tag}>`"
+        );
+        rest = &rest[end + 1..];
+    }
+}
+
+#[test]
+fn markup_in_backticks_reaches_cards_and_sheet_as_text_never_as_html() {
+    let ws = Workspace::new();
+    let shown = "`<script>alert(1)</script>` and `<img src=x onerror=alert(1)>`, and a < b > c";
+    ws.edit(
+        Q1,
+        "Overfitting is when",
+        &format!("{shown}.\n\nOverfitting is when"),
+    );
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let notes = apkg_fields(&ws.apkg());
+    let plain = notes
+        .iter()
+        .find(|f| f[6] == "overfitting")
+        .map(|f| f[1].clone())
+        .expect("the overfitting note");
+    assert!(
+        plain.contains("<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"),
+        "{plain}"
+    );
+    assert!(plain.contains("<code>&lt;img src=x onerror=alert(1)&gt;</code>"));
+    assert!(plain.contains("a &lt; b &gt; c"), "{plain}");
+    for fields in &notes {
+        for field in fields {
+            assert_no_live_markup(field);
+        }
+    }
+
+    let rows = csv_rows(&ws.csv());
+    let row = rows.iter().find(|r| r["id"] == "overfitting").unwrap();
+    assert!(
+        row["plain_english"].starts_with(&format!("{shown}.\n\nOverfitting is when")),
+        "{}",
+        row["plain_english"]
+    );
+    assert!(
+        !row["plain_english"].contains("&lt;"),
+        "the sheet holds HTML"
+    );
+}
+
+#[test]
+fn a_script_link_in_a_title_or_part_keeps_its_text_and_loses_its_link() {
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "# What is overfitting?",
+        "# What is [overfitting](javascript:alert(1))?",
+    );
+    ws.edit(
+        Q1,
+        "Overfitting is when",
+        "[Overfitting](JavaScript:alert(1)) is when",
+    );
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let notes = apkg_fields(&ws.apkg());
+    let note = notes.iter().find(|f| f[6] == "overfitting").unwrap();
+    assert!(note[0].starts_with("What is overfitting?"), "{}", note[0]);
+    assert!(note[1].starts_with("<p>Overfitting is when"), "{}", note[1]);
+    for field in note {
+        assert_no_live_markup(field);
+        assert!(
+            !field.to_ascii_lowercase().contains("javascript"),
+            "{field}"
+        );
+    }
+}
+
+#[test]
+fn figure_paths_that_leave_the_media_folder_are_refused() {
+    let ws = Workspace::new();
+    let line = line_of(&ws.read(Q1), "![Training");
+    for (dest, shown) in [
+        ("../../etc/passwd", "../../etc/passwd"),
+        ("/etc/passwd", "/etc/passwd"),
+        ("media/../bank.toml", "media/../bank.toml"),
+    ] {
+        ws.write(
+            Q1,
+            ws.read(Q1)
+                .lines()
+                .map(|l| {
+                    if l.starts_with("![") {
+                        format!("![Training and validation loss diverging]({dest})")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        assert_refused(
+            &ws,
+            &[
+                format!("content/{Q1}:{line}: error: figure `{shown}` must be a file directly inside content/media/, written `media/<name>`"),
+                UNREFERENCED.to_string(),
+            ],
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_out_of_the_content_folder_are_refused() {
+    use std::os::unix::fs::symlink;
+    // A question file linked from elsewhere.
+    let ws = Workspace::new();
+    let outside = ws.dir.path().join("elsewhere.md");
+    std::fs::rename(ws.file(Q1), &outside).unwrap();
+    symlink(&outside, ws.file(Q1)).unwrap();
+    let real = std::fs::canonicalize(&outside).unwrap();
+    let out = ws.check();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "content/{Q1}:1: error: symbolic link leads outside the content folder (to {}); copy the file into the bank instead\n",
+            real.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+
+    // A whole section folder linked from elsewhere.
+    let ws = Workspace::new();
+    let outside = ws.dir.path().join("models-elsewhere");
+    std::fs::rename(ws.file("b-models"), &outside).unwrap();
+    symlink(&outside, ws.file("b-models")).unwrap();
+    let out = ws.check();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "content/b-models:1: error: symbolic link leads outside the content folder (to {})",
+            std::fs::canonicalize(&outside).unwrap().display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+
+    // The media folder linked from elsewhere.
+    let ws = Workspace::new();
+    let outside = ws.dir.path().join("media-elsewhere");
+    std::fs::rename(ws.file("media"), &outside).unwrap();
+    symlink(&outside, ws.file("media")).unwrap();
+    let line = line_of(&ws.read(Q1), "![Training");
+    let out = ws.check();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("content/{Q1}:{line}: error: figure `media/loss-curves.svg` leads outside the content folder (content/media/ is a symbolic link); keep figures inside the bank")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.out().exists());
+}
+
+#[test]
+fn a_fifty_megabyte_part_is_refused_before_it_is_read() {
+    let ws = Workspace::new();
+    let big = "word ".repeat(10 * 1024 * 1024);
+    ws.edit(
+        Q1,
+        "Overfitting is when",
+        &format!("{big}\n\nOverfitting is when"),
+    );
+    assert_refused(
+        &ws,
+        &[
+            format!("content/{Q1}:1: error: file is 50.0 MiB; a bank's text files are limited to 10 MiB (split it, or move data out of the bank)"),
+            UNREFERENCED.to_string(),
+        ],
+    );
+}
+
+#[test]
+fn a_twenty_thousand_character_word_builds() {
+    let ws = Workspace::new();
+    let word: String = "ab".repeat(10_000);
+    ws.edit(
+        Q1,
+        "Overfitting is when",
+        &format!("{word}\n\nOverfitting is when"),
+    );
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let notes = apkg_fields(&ws.apkg());
+    assert!(notes
+        .iter()
+        .any(|f| f[1].contains(&format!("<p>{word}</p>"))));
+    let rows = csv_rows(&ws.csv());
+    assert!(rows.iter().any(|r| r["plain_english"].starts_with(&word)));
+}
+
+#[test]
+fn ten_thousand_deep_lists_and_quotes_do_not_overflow_the_stack() {
+    for (name, deep) in [
+        ("lists", format!("{}x", "- ".repeat(10_000))),
+        ("quotes", format!("{}x", "> ".repeat(10_000))),
+        (
+            "emphasis",
+            format!("{}x{}", "*a ".repeat(10_000), " a*".repeat(10_000)),
+        ),
+        (
+            "links",
+            format!("{}x{}", "[".repeat(10_000), "](https://a.b)".repeat(10_000)),
+        ),
+    ] {
+        let ws = Workspace::new();
+        ws.edit(
+            Q1,
+            "Overfitting is when",
+            &format!("{deep}\n\nOverfitting is when"),
+        );
+        let started = std::time::Instant::now();
+        let out = ws.build();
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{name} took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(stderr(&out), "", "{name}");
+        assert!(ws.apkg().is_file() && ws.csv().is_file(), "{name}");
+    }
+}
+
+#[test]
+fn nul_bytes_invalid_utf8_and_utf16_are_named_with_their_fix() {
+    let ws = Workspace::new();
+    let text = ws.read(Q1);
+    let line = line_of(&text, "Overfitting is when");
+    ws.write(Q1, text.replacen("Overfitting is", "Overfitting\0is", 1));
+    assert_refused(
+        &ws,
+        &[
+            format!("content/{Q1}:{line}: error: NUL byte in text file (is this a binary file?)"),
+            UNREFERENCED.to_string(),
+        ],
+    );
+
+    let mut bytes = text.clone().into_bytes();
+    let at = text.find("Overfitting is when").unwrap();
+    bytes.insert(at, 0xC3);
+    ws.write(Q1, &bytes);
+    assert_refused(
+        &ws,
+        &[
+            format!(
+            "content/{Q1}:{line}: error: invalid UTF-8 (byte offset {at}); save the file as UTF-8"
+        ),
+            UNREFERENCED.to_string(),
+        ],
+    );
+
+    for bom in [true, false] {
+        let mut utf16: Vec<u8> = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        ws.write(Q1, &utf16);
+        assert_refused(
+            &ws,
+            &[
+                format!("content/{Q1}:1: error: the file is UTF-16 text; save it as UTF-8"),
+                UNREFERENCED.to_string(),
+            ],
+        );
+    }
+    ws.write(Q1, &text);
+    let toml = ws.read("bank.toml");
+    let utf16: Vec<u8> = toml.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    ws.write("bank.toml", utf16);
+    assert_refused(
+        &ws,
+        &["content/bank.toml:1: error: the file is UTF-16 text; save it as UTF-8".to_string()],
+    );
+}
+
+#[test]
+fn a_broken_or_hand_edited_lock_is_a_clear_error_and_nothing_changes() {
+    let ws = Workspace::new();
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lock = ws.read("bank.lock");
+    // An edit in the bank too: a silent reset would re-stamp every note.
+    ws.edit(Q1, "Overfitting is when", "Overfitting happens when");
+    let guid_line = lock
+        .lines()
+        .find(|l| l.starts_with("guid = "))
+        .unwrap()
+        .to_string();
+    let hash_line = lock
+        .lines()
+        .find(|l| l.starts_with("hash = ") && !l.contains(&"0".repeat(10)))
+        .unwrap()
+        .to_string();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "garbage",
+            b"\x00\x01 not a lock \xff".to_vec(),
+            "is not UTF-8 text",
+        ),
+        (
+            "truncated",
+            // Cut inside a hash, as a broken copy or merge leaves it.
+            lock.as_bytes()[..lock.match_indices("hash = \"").nth(2).unwrap().0 + 20].to_vec(),
+            "is not a valid lock file",
+        ),
+        (
+            "bad hash",
+            lock.replacen(&hash_line, "hash = \"0123\"", 1).into_bytes(),
+            "is not a SHA-256 in lowercase hex",
+        ),
+        (
+            "foreign guid",
+            lock.replacen(&guid_line, "guid = \"qb0000\"", 1)
+                .into_bytes(),
+            "is not this question's GUID",
+        ),
+        (
+            "other bank",
+            lock.replace("bank = \"fixture-bank\"", "bank = \"other\"")
+                .into_bytes(),
+            "the lock belongs to bank `other`, not `fixture-bank`",
+        ),
+        (
+            "unknown key",
+            lock.replacen("version = 1", "version = 1\nreset = true", 1)
+                .into_bytes(),
+            "is not a valid lock file",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        ws.write("bank.lock", &bytes);
+        let before = ws.snapshot();
+        let out = ws.run(&[
+            "build",
+            "--content",
+            "content",
+            "--out",
+            "out",
+            "--format",
+            "apkg",
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.starts_with("error: apkg: "), "{name}: {err}");
+        assert!(err.contains("content/bank.lock"), "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert_eq!(ws.snapshot(), before, "{name}: something changed");
+    }
+}
+
+/// Makes a folder unwritable for the test's life, also for root (which
+/// writes through permission bits): `chattr +i` as root, mode 0555 otherwise.
+struct Unwritable(PathBuf);
+
+impl Unwritable {
+    fn new(dir: &Path) -> Unwritable {
+        if is_root() {
+            let status = Command::new("chattr").arg("+i").arg(dir).status().expect(
+                "`chattr` is needed to make a folder unwritable for root: apt-get install e2fsprogs",
+            );
+            assert!(status.success(), "chattr +i {} failed", dir.display());
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        Unwritable(dir.to_path_buf())
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        if is_root() {
+            let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().expect("run id -u");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unwritable_output_folder_fails_clearly_and_changes_nothing() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    // The bank changes, so the lock would change too.
+    ws.edit(Q1, "Overfitting is when", "Overfitting happens when");
+    let before = ws.snapshot();
+    {
+        let _guard = Unwritable::new(&ws.out());
+        let out = ws.build();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("error: apkg: cannot create a temporary file in out"),
+            "{err}"
+        );
+        assert!(
+            err.contains("error: csv: cannot create a temporary file in out"),
+            "{err}"
+        );
+        assert_eq!(ws.snapshot(), before, "something changed");
+    }
+    // An unwritable content folder: the lock cannot be updated, so the deck
+    // is not replaced either.
+    {
+        let _guard = Unwritable::new(&ws.content());
+        let out = ws.run(&[
+            "build",
+            "--content",
+            "content",
+            "--out",
+            "out",
+            "--format",
+            "apkg",
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("error: apkg: cannot create a temporary file in content"),
+            "{err}"
+        );
+        assert_eq!(ws.snapshot(), before, "something changed");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(ws.out())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_missing_output_folder_is_created_and_a_file_in_its_place_is_a_clear_error() {
+    let ws = Workspace::new();
+    let out = ws.run(&["build", "--content", "content", "--out", "out/deep/er"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(ws.out().join("deep/er/fixture-bank.apkg").is_file());
+
+    std::fs::write(ws.dir.path().join("taken"), "a file").unwrap();
+    let out = ws.run(&["build", "--content", "content", "--out", "taken"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: cannot create output folder taken: "),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.dir.path().join("taken")).unwrap(),
+        "a file"
+    );
+}
