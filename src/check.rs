@@ -124,11 +124,18 @@ fn check_text_glyphs(path: &Path, line: usize, text: &str, diags: &mut Vec<Diagn
     check_glyphs_in(path, line, text, Family::Sans, &mut BTreeSet::new(), diags);
 }
 
-/// Raw HTML in a `# ` title: refused like raw HTML in a part.
+/// Raw HTML in a `# ` title is refused like raw HTML in a part, and so is
+/// an image: figures belong in the parts.
 fn check_title_html(path: &Path, line: usize, title: &str, diags: &mut Vec<Diagnostic>) {
     for event in Parser::new_ext(title, markdown_options()) {
-        if let Event::Html(html) | Event::InlineHtml(html) = event {
-            diags.push(raw_html(path, line, &html));
+        match event {
+            Event::Html(html) | Event::InlineHtml(html) => diags.push(raw_html(path, line, &html)),
+            Event::Start(Tag::Image { dest_url, .. }) => diags.push(Diagnostic::error(
+                path,
+                line,
+                format!("image `{dest_url}` in the `#` title; put figures in a part"),
+            )),
+            _ => {}
         }
     }
 }
@@ -365,6 +372,29 @@ mod tests {
         );
         assert_eq!(run("![x](/etc/passwd)").len(), 1);
         assert!(run("p < 0.05 and a<b").is_empty());
+    }
+
+    #[test]
+    fn titles_refuse_raw_html_and_images() {
+        let mut diags = Vec::new();
+        check_title_html(
+            Path::new("q.md"),
+            6,
+            "Is <b>this</b> ![x](media/a.svg) ok?",
+            &mut diags,
+        );
+        let got: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}: {}", d.line, d.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "6: raw HTML `<b>` is not allowed; write it as text, or in backticks to show a tag",
+                "6: raw HTML `</b>` is not allowed; write it as text, or in backticks to show a tag",
+                "6: image `media/a.svg` in the `#` title; put figures in a part",
+            ]
+        );
     }
 
     #[test]

@@ -203,11 +203,13 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
 
 /// Render one line of inline Markdown (a title) to HTML without the `<p>`.
 /// Raw HTML is shown as text and links to anything but http(s) lose their
-/// link (their text stays), as in a part.
+/// link (their text stays), as in a part. An image keeps only its alt text:
+/// a title shows no figure (the checker refuses one).
 pub fn render_inline(markdown: &str) -> String {
     let mut skip_link_ends = Vec::new();
     let events = Parser::new_ext(markdown, markdown_options()).filter_map(|e| match e {
         Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+        Event::Start(Tag::Image { .. }) | Event::End(pulldown_cmark::TagEnd::Image) => None,
         Event::Start(Tag::Link { ref dest_url, .. }) => {
             let safe = is_safe_link(dest_url);
             skip_link_ends.push(!safe);

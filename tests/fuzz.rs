@@ -1,0 +1,346 @@
+//! Property-based fuzzing of everything that reads a bank: generated and
+//! mutated question files, bank.toml files, lock files and review sheets go
+//! through the loader, the checker, note rendering, the CSV writer and the
+//! readers. None may panic, and whatever the checker passes renders without
+//! live markup.
+//!
+//! The case counts are fixed so the suite runs in seconds; raise them with
+//! `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a longer run.
+//! Cases that once failed are kept in `tests/fuzz.proptest-regressions` and
+//! replayed first on every run.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+use qbank::anki::lock::Lock;
+use qbank::check;
+use qbank::load::{self, parse_question};
+use qbank::model::{Bank, Section};
+use qbank::note::{render_inline, render_markdown, NoteContent};
+use qbank::review_csv::{export, read};
+
+const GOOD: &str = "+++\nid = \"q-one\"\ntags = [\"data\"]\n+++\n\n# What is *one* σ?\n\n## Plain English\n\nPlain words:\n\n- a\n- b\n\n## Technical depth\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![Loss](media/loss-curves.svg)\n\n## Real-world example\n\nA ₹2 crore story.\n";
+
+/// Pieces that matter to the loader, the checker and the renderer.
+const FRAGMENTS: &[&str] = &[
+    "+++\n",
+    "id = \"a-b\"\n",
+    "id = 7\n",
+    "tags = [\"x\", \"Y\"]\n",
+    "# ",
+    "#",
+    "## Plain English\n",
+    "## Technical depth\n",
+    "## Real-world example\n",
+    "## Summary\n",
+    "### h\n",
+    "\n",
+    "\n\n",
+    "- ",
+    "* ",
+    "1. ",
+    "> ",
+    "    ",
+    "\t",
+    "```\n",
+    "~~~",
+    "`",
+    "``",
+    "*",
+    "**",
+    "_",
+    "[",
+    "]",
+    "](",
+    ")",
+    "(",
+    "![x](media/loss-curves.svg)",
+    "![x](media/",
+    "![x](../",
+    "<script>",
+    "</script>",
+    "<img src=x onerror=alert(1)>",
+    "<!--",
+    "-->",
+    "<a href=\"javascript:x\">",
+    "[l](javascript:alert(1))",
+    "<https://a.b>",
+    "|",
+    "|---|",
+    "\n|a|b|\n|---|---|\n|1|2|\n",
+    ":",
+    "σ",
+    "₹",
+    "🎯",
+    "\u{1f}",
+    "\u{0}",
+    "\r\n",
+    "\r",
+    "\u{feff}",
+    "\u{200b}",
+    "&amp;",
+    "&#0;",
+    "&#x110000;",
+    "\\",
+    "=",
+    "+",
+    "-",
+    "---\n",
+    "===\n",
+    "+++",
+    "\"",
+    "'",
+    "word ",
+];
+
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => proptest::sample::select(FRAGMENTS).prop_map(str::to_string),
+        1 => "\\PC{0,12}",
+        1 => any::<char>().prop_map(|c| c.to_string()),
+    ]
+}
+
+/// Text built from fragments, or the good question with fragments spliced
+/// in (which reaches deeper: most of the file stays well formed).
+fn question_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        proptest::collection::vec(fragment(), 0..60).prop_map(|v| v.concat()),
+        proptest::collection::vec((any::<prop::sample::Index>(), fragment()), 1..8).prop_map(
+            |edits| {
+                let mut text = GOOD.to_string();
+                for (at, piece) in edits {
+                    let mut i = at.index(text.len() + 1);
+                    while !text.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    text.insert_str(i, &piece);
+                }
+                text
+            }
+        ),
+    ]
+}
+
+/// `cases` runs (unless `PROPTEST_CASES` says otherwise), failures kept in
+/// `tests/fuzz.proptest-regressions` and replayed first.
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/fuzz.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
+fn fixture_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good")
+}
+
+fn bank_with(question: qbank::model::Question) -> Bank {
+    Bank {
+        root: fixture_root(),
+        id: "fuzz-bank".into(),
+        title: "Fuzz".into(),
+        subtitle: String::new(),
+        description: String::new(),
+        date: None,
+        intro: None,
+        sections: vec![Section {
+            id: "basics".into(),
+            letter: "A".into(),
+            title: "Basics".into(),
+            dir: "a-basics".into(),
+            questions: vec![question],
+        }],
+    }
+}
+
+/// No tag a card is not meant to have, no handler, no script URL.
+fn assert_no_live_markup(html: &str) {
+    const WRITTEN: &[&str] = &[
+        "p",
+        "code",
+        "pre",
+        "em",
+        "strong",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "img",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "hr",
+        "br",
+        "del",
+    ];
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = start + rest[start..].find('>').expect("unclosed tag");
+        let tag = &rest[start + 1..end];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(WRITTEN.contains(&name.as_str()), "tag <{tag}> in {html}");
+        let lower = tag.to_ascii_lowercase();
+        let names: String = lower.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+        assert!(
+            !names.split_whitespace().any(|a| a.starts_with("on")),
+            "handler in <{tag}>"
+        );
+        // Link and image targets: web addresses or figure names, nothing
+        // a browser would run (`javascript:`, `data:`…).
+        for attr in [" href=\"", " src=\""] {
+            if let Some(at) = lower.find(attr) {
+                let url = &lower[at + attr.len()..];
+                let scheme = url.split(['/', '"']).next().unwrap_or("");
+                assert!(
+                    url.starts_with("http://")
+                        || url.starts_with("https://")
+                        || !scheme.contains(':'),
+                    "URL that is not a web address in <{tag}>"
+                );
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+}
+
+proptest! {
+    #![proptest_config(config(3000))]
+
+    /// Loader + checker + rendering + CSV over generated question files.
+    #[test]
+    fn question_files_never_panic_and_render_safely(text in question_text()) {
+        let mut diags = Vec::new();
+        let question = parse_question(Path::new("q.md"), &text, 1, &mut diags);
+        if let Some(question) = question {
+            let bank = bank_with(question);
+            let problems = check::check(&bank);
+            let (section, question) = bank.questions().next().unwrap();
+            // Rendering runs even where the checker objects: it must be safe
+            // on its own. A figure outside media/ is an error, not a panic.
+            let note = NoteContent::build(&bank, section, question);
+            let title = render_inline(&question.title);
+            assert_no_live_markup(&title);
+            if let Ok(note) = &note {
+                for field in &note.fields {
+                    assert_no_live_markup(field);
+                }
+            }
+            if !problems.iter().any(|d| d.is_error()) {
+                prop_assert!(note.is_ok(), "a checked question failed to render: {:?}", note.err());
+            }
+            if let Ok(rows) = export::rows(&bank) {
+                let bytes = export::to_csv_bytes(&rows).unwrap();
+                let sheet = read::parse(&bytes).expect("qbank reads back its own sheet");
+                prop_assert_eq!(sheet.rows.len(), 1);
+            }
+        }
+        for d in &diags {
+            prop_assert!(d.line >= 1 && !d.message.is_empty());
+        }
+    }
+
+    /// Rendering straight from Markdown, with no loader in front of it.
+    #[test]
+    fn any_markdown_renders_without_live_markup(text in question_text()) {
+        let bank = bank_with(parse_question(Path::new("q.md"), GOOD, 1, &mut Vec::new()).unwrap());
+        if let Ok(html) = render_markdown(&bank, &text, &mut Vec::new()) {
+            assert_no_live_markup(&html);
+        }
+        assert_no_live_markup(&render_inline(&text));
+    }
+
+    /// Broken lock files: a clear error or a lock, never a panic.
+    #[test]
+    fn lock_files_never_panic(edits in proptest::collection::vec((any::<prop::sample::Index>(), fragment(), 0usize..40), 0..6)) {
+        let mut text = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content/bank.lock"),
+        )
+        .unwrap();
+        for (at, piece, cut) in edits {
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            let mut end = (i + cut).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.replace_range(i..end, &piece);
+        }
+        if let Err(e) = Lock::parse(&text, Path::new("content/bank.lock"), "ml-interview-prep") {
+            let message = format!("{e:#}");
+            prop_assert!(message.contains("content/bank.lock"), "{}", message);
+        }
+    }
+
+    /// Review sheets as any spreadsheet might save them, and worse.
+    #[test]
+    fn review_sheets_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400), text in question_text()) {
+        let _ = read::parse(&bytes);
+        let _ = read::parse(text.as_bytes());
+        let _ = read::parse(format!("\u{feff}id,plain_english\r\nq-one,\"{text}\"\r\n").as_bytes());
+    }
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// Whole banks on disk: bank.toml, raw bytes of question files (any
+    /// encoding), through `load_and_check`.
+    #[test]
+    fn banks_on_disk_never_panic(
+        toml_edits in proptest::collection::vec((any::<prop::sample::Index>(), fragment()), 0..4),
+        file in prop_oneof![
+            question_text().prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..300),
+        ],
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut toml = "id = \"fuzz\"\ntitle = \"F\"\n\n[[sections]]\nid = \"a\"\nletter = \"A\"\ntitle = \"A\"\ndir = \"a\"\n".to_string();
+        for (at, piece) in toml_edits {
+            let mut i = at.index(toml.len() + 1);
+            while !toml.is_char_boundary(i) {
+                i -= 1;
+            }
+            toml.insert_str(i, &piece);
+        }
+        std::fs::write(root.join("bank.toml"), toml).unwrap();
+        std::fs::create_dir(root.join("a")).unwrap();
+        std::fs::write(root.join("a/01-q.md"), &file).unwrap();
+        let _ = load::read_text(&root.join("a/01-q.md"));
+        let (bank, diags) = check::load_and_check(root);
+        for d in &diags {
+            prop_assert!(d.line >= 1 && !d.message.is_empty());
+        }
+        if let (Some(bank), false) = (bank, diags.iter().any(|d| d.is_error())) {
+            for (section, question) in bank.questions() {
+                let note = NoteContent::build(&bank, section, question);
+                prop_assert!(note.is_ok(), "{:?}", note.err());
+            }
+        }
+    }
+}
