@@ -160,6 +160,10 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
         );
         return EXIT_FAILURE;
     }
+    // What a killed build left behind (an hour old: not a build still running).
+    let stale = std::time::Duration::from_secs(3600);
+    crate::output::remove_stale_temporaries(&opts.out_dir, stale);
+    crate::output::remove_stale_temporaries(content, stale);
     let mut code = EXIT_OK;
     for exporter in exporters {
         match exporter.export(&bank, opts) {

@@ -53,8 +53,8 @@ pub fn prepare_atomic(
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".qbank-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     let permissions = match std::fs::metadata(path) {
@@ -74,6 +74,48 @@ pub fn prepare_atomic(
         tmp,
         path: path.to_path_buf(),
     })
+}
+
+/// The name every temporary file or folder qbank writes starts with.
+pub const TEMP_PREFIX: &str = ".qbank-";
+/// ... and ends with.
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Remove qbank's temporary files and folders in `dir` older than `age`:
+/// what a killed build (power cut, SIGKILL) left behind. Younger ones may
+/// belong to a build still running and are left alone. Returns how many
+/// were removed; failures to remove are ignored (the next build tries again).
+pub fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|d| d >= age);
+        if !old {
+            continue;
+        }
+        let gone = if meta.is_dir() {
+            std::fs::remove_dir_all(entry.path())
+        } else {
+            std::fs::remove_file(entry.path())
+        };
+        removed += usize::from(gone.is_ok());
+    }
+    removed
 }
 
 /// Temporary files are created private (0600); an output is meant to be read.
@@ -130,6 +172,33 @@ mod tests {
         pending.commit().unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn only_old_qbank_temporaries_are_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let old_file = dir.path().join(".qbank-AbC.tmp");
+        let old_dir = dir.path().join(".qbank-DeF.tmp");
+        let young = dir.path().join(".qbank-GhI.tmp");
+        let output = dir.path().join("bank.apkg");
+        let other = dir.path().join(".other.tmp");
+        std::fs::write(&old_file, "x").unwrap();
+        std::fs::create_dir(&old_dir).unwrap();
+        std::fs::write(old_dir.join("collection.anki2"), "x").unwrap();
+        for p in [&young, &output, &other] {
+            std::fs::write(p, "x").unwrap();
+        }
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for p in [&old_file, &old_dir, &output, &other] {
+            std::fs::File::open(p)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        let removed = remove_stale_temporaries(dir.path(), std::time::Duration::from_secs(600));
+        assert_eq!(removed, 2);
+        assert!(!old_file.exists() && !old_dir.exists());
+        assert!(young.exists() && output.exists() && other.exists());
     }
 
     #[cfg(unix)]

@@ -687,7 +687,7 @@ fn an_unwritable_output_folder_fails_clearly_and_changes_nothing() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(
-            err.contains("error: apkg: cannot create a temporary file in out"),
+            err.contains("error: apkg: cannot create a temporary folder in out"),
             "{err}"
         );
         assert!(

@@ -75,7 +75,7 @@ impl Exporter for AnkiExporter {
 
         // Every note is rendered, stamped and written to the collection in
         // one pass and its HTML dropped, so memory stays flat as banks grow.
-        let deck = DeckWriter::create(bank, &ids)?;
+        let deck = DeckWriter::create(bank, &ids, &opts.out_dir)?;
         let (deck, current) =
             deck.add_notes(|note| lock::note_mtime(previous.as_ref(), note, opts.now))?;
 
@@ -230,7 +230,11 @@ struct DeckWriter<'a> {
 impl<'a> DeckWriter<'a> {
     /// Give every question its note and card ids (in bank order, so a clash
     /// resolves the same way every build) and open the collection file.
-    fn create(bank: &'a Bank, ids: &'a DeckIds) -> anyhow::Result<DeckWriter<'a>> {
+    fn create(
+        bank: &'a Bank,
+        ids: &'a DeckIds,
+        out_dir: &std::path::Path,
+    ) -> anyhow::Result<DeckWriter<'a>> {
         let templates = templates::notetype(&bank.id, ids.notetype, "", ids.parent, 0).tmpls;
         let mut note_ids = IdAllocator::new();
         let mut card_ids = IdAllocator::new();
@@ -250,7 +254,15 @@ impl<'a> DeckWriter<'a> {
                     .collect(),
             })
             .collect();
-        let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
+        // Beside the outputs, clearly named: a build killed here leaves
+        // `.qbank-*.tmp`, which a later build removes.
+        let dir = tempfile::Builder::new()
+            .prefix(crate::output::TEMP_PREFIX)
+            .suffix(crate::output::TEMP_SUFFIX)
+            .tempdir_in(out_dir)
+            .with_context(|| {
+                format!("cannot create a temporary folder in {}", out_dir.display())
+            })?;
         let collection = dir.path().join("collection.anki2");
         let writer = collection::CollectionWriter::create(&collection)?;
         Ok(DeckWriter {
