@@ -164,16 +164,49 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     let stale = std::time::Duration::from_secs(3600);
     crate::output::remove_stale_temporaries(&opts.out_dir, stale);
     crate::output::remove_stale_temporaries(content, stale);
+    // The formats are independent: each runs on its own thread (a 2-core
+    // machine builds the deck and the sheet at once), and the results are
+    // reported in the usual order.
+    let formats: Vec<Format> = exporters.iter().map(|e| e.format()).collect();
+    drop(exporters);
+    let results: Vec<(Format, Result<String, ExportError>)> = std::thread::scope(|scope| {
+        let bank = &bank;
+        let running: Vec<_> = formats
+            .iter()
+            .map(|&format| {
+                scope.spawn(move || {
+                    let exporter = export::available()
+                        .into_iter()
+                        .find(|e| e.format() == format)
+                        .expect("format was found above");
+                    exporter.export(bank, opts)
+                })
+            })
+            .collect();
+        formats
+            .iter()
+            .zip(running)
+            .map(|(&format, thread)| {
+                let result = thread.join().unwrap_or_else(|_| {
+                    Err(ExportError::Other(anyhow::anyhow!(
+                        "internal error while writing the {} output",
+                        format.extension()
+                    )))
+                });
+                (format, result)
+            })
+            .collect()
+    });
     let mut code = EXIT_OK;
-    for exporter in exporters {
-        match exporter.export(&bank, opts) {
+    for (format, result) in results {
+        match result {
             Ok(summary) => println!("{summary}"),
             Err(ExportError::LockOutdated(msg)) => {
                 eprintln!("error: {msg}");
                 code = code.max(EXIT_CONTENT);
             }
             Err(ExportError::Other(e)) => {
-                eprintln!("error: {}: {e:#}", exporter.format().extension());
+                eprintln!("error: {}: {e:#}", format.extension());
                 code = EXIT_FAILURE;
             }
         }
