@@ -15,3 +15,4 @@ pub mod identity;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod pdf;
