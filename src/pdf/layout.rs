@@ -63,6 +63,12 @@ pub enum Paint {
         y2: f64,
         color: Color,
     },
+    /// A rasterised figure, its top-left corner at (`x`, `y`).
+    Image {
+        x: f64,
+        y: f64,
+        raster: std::rc::Rc<super::figure::Raster>,
+    },
     /// The page number of `target`, right-aligned on `x_right`.
     PageRef {
         x_right: f64,
@@ -76,7 +82,7 @@ impl Paint {
     fn shifted(&self, dy: f64) -> Paint {
         let mut p = self.clone();
         match &mut p {
-            Paint::Text { y, .. } | Paint::PageRef { y, .. } => *y += dy,
+            Paint::Text { y, .. } | Paint::PageRef { y, .. } | Paint::Image { y, .. } => *y += dy,
             Paint::Line { y1, y2, .. } | Paint::Bar { y1, y2, .. } => {
                 *y1 += dy;
                 *y2 += dy;

@@ -6,6 +6,7 @@
 //! compression and a fixed id with lopdf.
 
 pub mod compose;
+pub mod figure;
 pub mod finish;
 pub mod fonts;
 pub mod layout;
@@ -14,12 +15,12 @@ pub mod paint;
 pub mod theme;
 
 use anyhow::{Context, Result};
-use genpdf::style::{Color, Style};
+use genpdf::style::Style;
 
 use crate::export::{BuildOptions, ExportError, Exporter, Format, Paper};
 use crate::model::Bank;
 use crate::output::write_atomic;
-use layout::{Item, Paint, Run, Typesetter};
+use layout::Typesetter;
 
 /// Writes the PDF booklet.
 pub struct PdfExporter;
@@ -41,7 +42,19 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet> {
             geometry.content_width(),
             geometry.body_size,
         );
-        let mut figure = figure_placeholder;
+        let max_figure_height = geometry.content_height() * 0.45;
+        let mut figure = |t: &mut Typesetter, alt: &str, reference: &str, indent, accent, space| {
+            figure::lay_out(
+                bank,
+                t,
+                alt,
+                reference,
+                indent,
+                accent,
+                space,
+                max_figure_height,
+            )
+        };
         let outline = compose::compose(&mut t, bank, geometry.content_height(), &mut figure)?;
         let pages = layout::paginate(&t.items, geometry.content_height())?;
         (pages, outline)
@@ -75,70 +88,6 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet> {
         bytes,
         page_count: pages.pages.len(),
     })
-}
-
-/// A figure shown as a framed caption with its alt text.
-fn figure_placeholder(
-    t: &mut Typesetter,
-    alt: &str,
-    _reference: &str,
-    indent: f64,
-    accent: Option<(f64, Color)>,
-    space: f64,
-) -> Result<()> {
-    let style = t.body().italic().with_color(theme::MUTED);
-    let lh = t.line_height(style);
-    let inner = t.width - indent - 8.0;
-    let lines = t.wrap(&[(format!("Figure: {alt}"), style)], inner);
-    let height = lines.len() as f64 * lh + 6.0;
-    let (x1, x2) = (indent, t.width);
-    let mut paints = vec![
-        Paint::Line {
-            x1,
-            y1: 0.0,
-            x2,
-            y2: 0.0,
-            color: theme::RULE,
-        },
-        Paint::Line {
-            x1,
-            y1: height,
-            x2,
-            y2: height,
-            color: theme::RULE,
-        },
-        Paint::Line {
-            x1,
-            y1: 0.0,
-            x2: x1,
-            y2: height,
-            color: theme::RULE,
-        },
-        Paint::Line {
-            x1: x2,
-            y1: 0.0,
-            x2,
-            y2: height,
-            color: theme::RULE,
-        },
-    ];
-    for (k, line) in lines.into_iter().enumerate() {
-        paints.push(Paint::Text {
-            x: indent + 4.0 + (inner - line.width) / 2.0,
-            y: 3.0 + k as f64 * lh,
-            base: style,
-            runs: line.runs,
-        });
-    }
-    let _: Option<Run> = None;
-    t.push(Item {
-        height,
-        space_before: space,
-        paints,
-        accent,
-        ..Item::default()
-    });
-    Ok(())
 }
 
 impl Exporter for PdfExporter {

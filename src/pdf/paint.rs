@@ -93,6 +93,16 @@ impl PagePainter {
                         );
                     }
                 }
+                Paint::Image { x, y, raster } => {
+                    let size = raster.height_mm;
+                    area.add_image(
+                        &raster.image,
+                        Position::new(left + x, top + y + size),
+                        genpdf::Scale::new(1, 1),
+                        genpdf::Rotation::from(0.0),
+                        Some(super::figure::DPI),
+                    );
+                }
                 Paint::PageRef {
                     x_right,
                     y,
