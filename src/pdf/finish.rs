@@ -418,12 +418,32 @@ fn subset_one(doc: &mut Document, font_id: ObjectId, glyphs: &BTreeSet<u16>) -> 
     };
     let subset = subsetter::subset(&data, 0, subsetter::Profile::pdf(&with_notdef))
         .map_err(|e| anyhow!("subsetting failed: {e:?}"))?;
+    // A subset font is named TAG+PostScriptName, the tag derived from its glyphs.
+    let base_name = postscript_name(&data).unwrap_or_else(|| "DejaVu".to_string());
+    let digest = Sha256::digest(
+        with_notdef
+            .iter()
+            .flat_map(|g| g.to_be_bytes())
+            .collect::<Vec<u8>>(),
+    );
+    let tag: String = digest[..6]
+        .iter()
+        .map(|b| char::from(b'A' + b % 26))
+        .collect();
+    let name = Object::Name(format!("{tag}+{base_name}").into_bytes());
     if let Ok(stream) = doc.get_object_mut(file_id).and_then(Object::as_stream_mut) {
         stream
             .dict
             .set("Length1", Object::Integer(subset.len() as i64));
         stream.set_content(subset);
     }
+    if let Ok(d) = doc
+        .get_object_mut(descriptor_id)
+        .and_then(Object::as_dict_mut)
+    {
+        d.set("FontName", name.clone());
+    }
+    cid_font.set("BaseFont", name.clone());
     // Widths of the used glyphs only.
     if let Ok(w) = cid_font.get(b"W").and_then(Object::as_array) {
         let widths = parse_widths(w);
@@ -456,8 +476,19 @@ fn subset_one(doc: &mut Document, font_id: ObjectId, glyphs: &BTreeSet<u16>) -> 
     }
     if let Ok(f) = doc.get_object_mut(font_id).and_then(Object::as_dict_mut) {
         f.set("DescendantFonts", Object::Array(descendants));
+        f.set("BaseFont", name);
     }
     Ok(())
+}
+
+/// The PostScript name recorded in a TrueType font's name table.
+fn postscript_name(data: &[u8]) -> Option<String> {
+    let face = ttf_parser::Face::parse(data, 0).ok()?;
+    face.names()
+        .into_iter()
+        .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+        .find_map(|n| n.to_string())
+        .filter(|n| n.bytes().all(|b| b.is_ascii_graphic() && b != b'/'))
 }
 
 /// A CIDFont `W` array → glyph id → width.
