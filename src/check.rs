@@ -274,3 +274,76 @@ fn check_unreferenced_media(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bank() -> Bank {
+        Bank {
+            root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good"),
+            id: "b".into(),
+            title: String::new(),
+            subtitle: String::new(),
+            description: String::new(),
+            date: None,
+            intro: None,
+            sections: Vec::new(),
+        }
+    }
+
+    fn run(markdown: &str) -> Vec<String> {
+        let mut diags = Vec::new();
+        check_markdown(
+            &bank(),
+            Path::new("q.md"),
+            10,
+            markdown,
+            &mut HashSet::new(),
+            &mut diags,
+        );
+        diags
+            .iter()
+            .map(|d| format!("{}: {}", d.line, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn lead_in_followed_by_list_or_table_is_fine() {
+        assert!(run("Fixes:\n\n- a\n- b").is_empty());
+        assert!(run("Steps:\n\n1. a\n2. b").is_empty());
+        assert!(run("Compare:\n\n| a | b |\n|---|---|\n| 1 | 2 |").is_empty());
+        assert!(run("Inline lead-in: with text after it.").is_empty());
+    }
+
+    #[test]
+    fn dangling_lead_ins_are_found_at_their_line() {
+        assert_eq!(run("Para.\n\nFixes:"), vec!["12: dangling lead-in: this paragraph ends with `:` but no list or table follows it in this part"]);
+        let got = run("Fixes:\n\nAnother paragraph.");
+        assert_eq!(got.len(), 1);
+        assert!(got[0].starts_with("10: dangling"));
+        // A colon inside a list item is not a top-level lead-in.
+        assert!(run("- item:\n- other").is_empty());
+    }
+
+    #[test]
+    fn raw_html_and_figures() {
+        let got = run("Text <span>x</span>.\n\n<div>block</div>");
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(run("![Loss](media/loss-curves.svg)").is_empty());
+        assert_eq!(
+            run("![x](media/nope.svg)"),
+            vec!["10: figure `media/nope.svg` not found in content/media/"]
+        );
+        assert_eq!(run("![x](/etc/passwd)").len(), 1);
+        assert!(run("p < 0.05 and a<b").is_empty());
+    }
+
+    #[test]
+    fn undrawable_characters_are_reported_once_per_character() {
+        let got = run("🎯 and 🎯 and `🎯`");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].contains("U+1F3AF") && got[0].contains("DejaVu Sans"));
+        assert!(got[1].contains("DejaVu Sans Mono"));
+    }
+}

@@ -63,11 +63,10 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Sort diagnostics by file, then line, so output is stable and readable.
+/// Sort diagnostics by file, then line (a stable sort: problems on one line
+/// keep the order they were found in, left to right).
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        (&a.path, a.line, a.severity, &a.message).cmp(&(&b.path, b.line, b.severity, &b.message))
-    });
+    diags.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
 }
 
 /// Maps byte offsets in a text to 1-based line numbers.

@@ -47,7 +47,8 @@ fn faces() -> &'static Faces {
 
 /// Can every face of `family` draw `c`? Line breaks and tabs count as drawable.
 pub fn can_draw(family: Family, c: char) -> bool {
-    if matches!(c, '\n' | '\t' | '\r') {
+    // Every face has printable ASCII; skipping the lookup keeps long texts fast.
+    if matches!(c, '\n' | '\t' | '\r' | ' '..='~') {
         return true;
     }
     let set = match family {

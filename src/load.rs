@@ -110,6 +110,16 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
     Ok(text)
 }
 
+/// A TOML error message on one line ("invalid array; expected `]`").
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// 1-based line of the start of a TOML span inside `text`, where `text`
 /// itself begins on line `first_line`.
 fn span_line(index: &LineIndex, first_line: usize, span: Option<Range<usize>>) -> usize {
@@ -138,7 +148,7 @@ pub fn load(root: &Path) -> Loaded {
             diags.push(Diagnostic::error(
                 &bank_path,
                 span_line(&index, 1, e.span()),
-                format!("invalid bank.toml: {}", e.message()),
+                format!("invalid bank.toml: {}", one_line(e.message())),
             ));
             return Loaded {
                 bank: None,
@@ -539,7 +549,7 @@ pub fn parse_question(
         Err(e) => diags.push(Diagnostic::error(
             path,
             span_line(&fm_index, fm_line, e.span()),
-            format!("invalid front matter: {}", e.message()),
+            format!("invalid front matter: {}", one_line(e.message())),
         )),
     }
 
@@ -695,4 +705,113 @@ pub fn parse_question(
         technical: technical?,
         example: example?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "+++\nid = \"q-one\"\ntags = [\"data\"]\n+++\n\n# What is *one*?\n\n## Plain English\n\nPlain.\n\n## Technical depth\n\nLead-in:\n\n- **A:** a.\n\n## Real-world example\n\nStory.\n";
+
+    fn parse(text: &str) -> (Option<Question>, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let q = parse_question(Path::new("q.md"), text, 7, &mut diags);
+        (q, diags)
+    }
+
+    #[test]
+    fn parses_parts_with_lines_and_ranges() {
+        let (q, diags) = parse(GOOD);
+        assert!(diags.is_empty(), "{diags:?}");
+        let q = q.unwrap();
+        assert_eq!(
+            (q.number, q.id.as_str(), q.tags.clone()),
+            (7, "q-one", vec!["data".to_string()])
+        );
+        assert_eq!(q.title, "What is *one*?");
+        assert_eq!((q.id_line, q.title_line), (2, 6));
+        assert_eq!(q.plain.markdown, "Plain.");
+        assert_eq!((q.plain.heading_line, q.plain.body_line), (8, 10));
+        assert_eq!(q.technical.markdown, "Lead-in:\n\n- **A:** a.");
+        assert_eq!(&GOOD[q.technical.body_range.clone()], q.technical.markdown);
+        assert_eq!(&GOOD[q.example.body_range.clone()], "Story.");
+    }
+
+    #[test]
+    fn level_three_headings_stay_inside_a_part() {
+        let text = GOOD.replace("Lead-in:", "### Detail\n\nLead-in:");
+        let (q, diags) = parse(&text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(q.unwrap().technical.markdown.starts_with("### Detail"));
+    }
+
+    #[test]
+    fn reports_all_structural_problems_together() {
+        let text = "+++\nid = \"Bad\"\n+++\nIntro.\n\n# T\n\n## Technical depth\n\nx\n\n## Plain English\n\n## Summary\n";
+        let (q, diags) = parse(text);
+        assert!(q.is_none());
+        let got: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}:{}", d.line, d.message))
+            .collect();
+        assert!(
+            got.iter().any(|m| m.starts_with("2:invalid id `Bad`")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().any(|m| m.starts_with("4:text before")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|m| m.starts_with("12:part `## Plain English` is out of order")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|m| m.starts_with("12:empty part `## Plain English`")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|m| m.starts_with("14:unknown part heading `## Summary`")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|m| m.starts_with("6:missing part `## Real-world example`")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn toml_errors_point_at_the_files_line() {
+        let text = GOOD.replace("tags = [\"data\"]", "tags = [\"data\"\nother = 1");
+        let (_, diags) = parse(&text);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].line, 4);
+    }
+
+    #[test]
+    fn slugs() {
+        for ok in ["a", "bias-variance", "q3", "training-serving-skew"] {
+            assert!(is_slug(ok), "{ok}");
+        }
+        for bad in ["", "A", "a_b", "-a", "a-", "a--b", "a b", "é"] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn read_text_drops_bom_and_crlf() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.md");
+        fs::write(&p, "\u{feff}a\r\nb\r\n").unwrap();
+        assert_eq!(read_text(&p).unwrap(), "a\nb\n");
+        fs::write(&p, b"ok\n\xff\n").unwrap();
+        let d = read_text(&p).unwrap_err();
+        assert_eq!(d.line, 2);
+        fs::write(&p, " \n\n").unwrap();
+        assert_eq!(read_text(&p).unwrap_err().message, "empty file");
+    }
 }

@@ -210,11 +210,14 @@ fn contents_pages(pdf: &Path, last_contents_page: usize, questions: u32) -> BTre
             next += 1;
         }
         if let Some(n) = open {
-            let last = trimmed.split_whitespace().last().unwrap_or("");
-            if trimmed.contains(". .") || trimmed.contains("..") {
-                if let Ok(page) = last.parse::<usize>() {
-                    entries.insert(n, page);
-                    open = None;
+            // The entry's last line ends in dot leaders and the page number.
+            let tokens: Vec<&str> = trimmed.split_whitespace().collect();
+            if let [.., leader, page] = tokens[..] {
+                if !leader.is_empty() && leader.chars().all(|c| c == '.') {
+                    if let Ok(page) = page.parse::<usize>() {
+                        entries.insert(n, page);
+                        open = None;
+                    }
                 }
             }
         }

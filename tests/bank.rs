@@ -1,0 +1,127 @@
+//! The canonical bank in `content/`: complete, numbered as published, and
+//! free of diagnostics.
+
+use std::path::PathBuf;
+
+use qbank::check::load_and_check;
+use qbank::model::Bank;
+
+fn real_bank() -> Bank {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content");
+    let (bank, diags) = load_and_check(&root);
+    let shown: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    assert!(
+        diags.is_empty(),
+        "diagnostics on the real bank:\n{}",
+        shown.join("\n")
+    );
+    bank.expect("the real bank loads")
+}
+
+#[test]
+fn has_fifty_questions_in_seven_sections_in_order() {
+    let bank = real_bank();
+    assert_eq!(bank.id, "ml-interview-prep");
+    assert_eq!(bank.question_count(), 50);
+    let sections: Vec<(String, usize)> = bank
+        .sections
+        .iter()
+        .map(|s| (s.heading(), s.questions.len()))
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            ("A. Foundations".to_string(), 8),
+            ("B. Classical ML algorithms".to_string(), 9),
+            ("C. Deep learning".to_string(), 7),
+            ("D. NLP and LLMs".to_string(), 8),
+            ("E. MLOps and production".to_string(), 10),
+            ("F. ML system design".to_string(), 6),
+            ("G. Statistics".to_string(), 2),
+        ]
+    );
+    let numbers: Vec<u32> = bank.questions().map(|(_, q)| q.number).collect();
+    assert_eq!(numbers, (1..=50).collect::<Vec<u32>>());
+}
+
+#[test]
+fn the_three_core_concepts_are_q3_q15_q35() {
+    let bank = real_bank();
+    let by_number = |n: u32| {
+        bank.questions()
+            .find(|(_, q)| q.number == n)
+            .map(|(_, q)| q.clone())
+            .unwrap()
+    };
+    let q3 = by_number(3);
+    assert_eq!(q3.id, "overfitting");
+    assert!(q3.title.contains("overfitting"));
+    let q15 = by_number(15);
+    assert_eq!(q15.id, "precision-recall");
+    for word in ["precision", "recall", "F1", "AUC"] {
+        assert!(
+            q15.title.contains(word),
+            "Q15 title lacks {word}: {}",
+            q15.title
+        );
+    }
+    let q35 = by_number(35);
+    assert_eq!(q35.id, "training-serving-skew");
+    assert!(q35.title.contains("training-serving skew"));
+}
+
+#[test]
+fn every_question_has_three_non_empty_parts_and_two_to_five_tags() {
+    let bank = real_bank();
+    for (_, q) in bank.questions() {
+        for (kind, part) in q.parts() {
+            assert!(
+                !part.markdown.trim().is_empty(),
+                "Q{} {} is empty",
+                q.number,
+                kind.heading()
+            );
+        }
+        assert!(
+            (2..=5).contains(&q.tags.len()),
+            "Q{} has {} tags",
+            q.number,
+            q.tags.len()
+        );
+    }
+}
+
+#[test]
+fn tags_come_from_the_documented_vocabulary() {
+    let bank = real_bank();
+    let readme = std::fs::read_to_string(bank.root.join("README.md")).unwrap();
+    for (_, q) in bank.questions() {
+        for tag in &q.tags {
+            assert!(
+                readme.contains(&format!("| `{tag}` |")),
+                "Q{} uses tag `{tag}`, which content/README.md does not document",
+                q.number
+            );
+        }
+    }
+}
+
+#[test]
+fn intro_has_key_takeaways_with_matching_references() {
+    let bank = real_bank();
+    let intro = bank.intro.as_ref().expect("intro.md");
+    assert!(intro.markdown.contains("## Key takeaways"));
+    for reference in [
+        "(Q3)",
+        "(Q15)",
+        "(Q35)",
+        "Section E",
+        "Section F",
+        "Section G",
+    ] {
+        assert!(
+            intro.markdown.contains(reference),
+            "intro lacks {reference}"
+        );
+    }
+}

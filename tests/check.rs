@@ -1,0 +1,351 @@
+//! `qbank check` over the fixture banks: every broken bank reports each of
+//! its problems at the right `path:line` with exit code 1; good banks pass.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn qbank(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qbank"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run qbank")
+}
+
+fn check_dir(dir: &Path) -> Output {
+    qbank(&["check", "--content", dir.to_str().unwrap()])
+}
+
+/// Run `qbank check` on `tests/fixtures/broken/<name>` and assert the exact
+/// diagnostics (without the summary line) and exit code 1.
+fn assert_broken(name: &str, expected: &[&str]) {
+    let dir = format!("tests/fixtures/broken/{name}");
+    let out = check_dir(Path::new(&dir));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("qbank: "))
+        .collect();
+    let expected: Vec<String> = expected.iter().map(|e| format!("{dir}/{e}")).collect();
+    assert_eq!(lines, expected, "full stderr:\n{stderr}");
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.lines().last().unwrap_or("").starts_with("qbank: "),
+        "summary line missing:\n{stderr}"
+    );
+}
+
+#[test]
+fn good_fixture_passes_silently() {
+    let out = check_dir(Path::new("tests/fixtures/good"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn unreadable_file() {
+    assert_broken(
+        "unreadable-file",
+        &["a-one/02-gone.md:1: error: cannot read file: No such file or directory (os error 2)"],
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    assert_broken(
+        "invalid-utf8",
+        &["a-one/01-q-one.md:14: error: invalid UTF-8 (byte offset 119); save the file as UTF-8"],
+    );
+}
+
+#[test]
+fn binary_file() {
+    assert_broken(
+        "binary-file",
+        &["a-one/01-q-one.md:1: error: invalid UTF-8 (byte offset 16); save the file as UTF-8"],
+    );
+}
+
+#[test]
+fn empty_file() {
+    assert_broken("empty-file", &["a-one/01-empty.md:1: error: empty file"]);
+}
+
+#[test]
+fn empty_bank_toml() {
+    assert_broken("empty-bank-toml", &["bank.toml:1: error: empty file"]);
+}
+
+#[test]
+fn malformed_bank_toml() {
+    assert_broken(
+        "malformed-bank-toml",
+        &["bank.toml:5: error: invalid bank.toml: invalid string; expected `\"`, `'`"],
+    );
+}
+
+#[test]
+fn missing_front_matter() {
+    assert_broken(
+        "missing-front-matter",
+        &["a-one/01-q-one.md:1: error: missing front matter: a question file starts with a `+++` line, then `id = \"…\"`, then `+++`"],
+    );
+}
+
+#[test]
+fn malformed_front_matter_is_reported_at_the_files_line() {
+    assert_broken(
+        "malformed-front-matter",
+        &["a-one/01-q-one.md:3: error: invalid front matter: invalid array; expected `]`"],
+    );
+}
+
+#[test]
+fn unclosed_front_matter() {
+    assert_broken(
+        "unclosed-front-matter",
+        &["a-one/01-q-one.md:1: error: front matter is not closed: add a `+++` line after it"],
+    );
+}
+
+#[test]
+fn missing_id() {
+    assert_broken(
+        "missing-id",
+        &["a-one/01-q-one.md:1: error: missing `id` in front matter (a permanent lowercase slug, e.g. `id = \"overfitting\"`)"],
+    );
+}
+
+#[test]
+fn invalid_id() {
+    assert_broken(
+        "invalid-id",
+        &["a-one/01-q-one.md:2: error: invalid id `Q_One`: use a lowercase slug such as `bias-variance`"],
+    );
+}
+
+#[test]
+fn duplicate_id_names_both_places() {
+    let d = "tests/fixtures/broken/duplicate-id";
+    assert_broken(
+        "duplicate-id",
+        &[
+            &format!("a-one/01-first.md:2: error: duplicate id `same` (also used at {d}/a-one/02-second.md:2)"),
+            &format!("a-one/02-second.md:2: error: duplicate id `same` (also used at {d}/a-one/01-first.md:2)"),
+        ],
+    );
+}
+
+#[test]
+fn unlisted_folder() {
+    assert_broken(
+        "unlisted-folder",
+        &["bank.toml:1: error: folder `b-extra` is not listed in bank.toml; add it as a section or move it out of the content folder"],
+    );
+}
+
+#[test]
+fn missing_folder() {
+    assert_broken(
+        "missing-folder",
+        &["bank.toml:8: error: section folder `a-one` is missing"],
+    );
+}
+
+#[test]
+fn empty_folder() {
+    assert_broken(
+        "empty-folder",
+        &["bank.toml:8: error: section folder `a-one` has no question files"],
+    );
+}
+
+#[test]
+fn stray_file() {
+    assert_broken(
+        "stray-file",
+        &["a-one/02-q-two.txt:1: error: stray file in a section folder: question files end in `.md`"],
+    );
+}
+
+#[test]
+fn missing_part() {
+    assert_broken(
+        "missing-part",
+        &["a-one/01-q-one.md:6: error: missing part `## Technical depth`"],
+    );
+}
+
+#[test]
+fn empty_part() {
+    assert_broken(
+        "empty-part",
+        &["a-one/01-q-one.md:12: error: empty part `## Technical depth`"],
+    );
+}
+
+#[test]
+fn repeated_part() {
+    assert_broken(
+        "repeated-part",
+        &["a-one/01-q-one.md:20: error: repeated part heading `## Technical depth` (first at line 12)"],
+    );
+}
+
+#[test]
+fn out_of_order_part() {
+    assert_broken(
+        "out-of-order-part",
+        &["a-one/01-q-one.md:16: error: part `## Technical depth` is out of order: it comes before `## Real-world example`"],
+    );
+}
+
+#[test]
+fn text_before_title() {
+    assert_broken(
+        "text-before-title",
+        &["a-one/01-q-one.md:5: error: text before the `#` title"],
+    );
+}
+
+#[test]
+fn second_title() {
+    assert_broken(
+        "second-title",
+        &["a-one/01-q-one.md:20: error: a second `#` title; a question file has exactly one"],
+    );
+}
+
+#[test]
+fn dangling_lead_in() {
+    assert_broken(
+        "dangling-lead-in",
+        &["a-one/01-q-one.md:14: error: dangling lead-in: this paragraph ends with `:` but no list or table follows it in this part"],
+    );
+}
+
+#[test]
+fn raw_html_is_rejected() {
+    assert_broken(
+        "raw-html",
+        &[
+            "a-one/01-q-one.md:14: error: raw HTML `<b>` is not allowed; write it as text, or in backticks to show a tag",
+            "a-one/01-q-one.md:14: error: raw HTML `</b>` is not allowed; write it as text, or in backticks to show a tag",
+        ],
+    );
+}
+
+#[test]
+fn missing_figure() {
+    assert_broken(
+        "missing-figure",
+        &["a-one/01-q-one.md:14: error: figure `media/chart.svg` not found in content/media/"],
+    );
+}
+
+#[test]
+fn figure_escaping_media() {
+    assert_broken(
+        "figure-escapes-media",
+        &["a-one/01-q-one.md:14: error: figure `media/../bank.toml` must be a file directly inside content/media/, written `media/<name>`"],
+    );
+}
+
+#[test]
+fn undrawable_character_names_its_code_point() {
+    assert_broken(
+        "undrawable-character",
+        &["a-one/01-q-one.md:10: error: character `🎯` (U+1F3AF) cannot be drawn by the bundled font DejaVu Sans"],
+    );
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    assert_broken(
+        "many-problems",
+        &[
+            "a-one/01-q-one.md:14: error: dangling lead-in: this paragraph ends with `:` but no list or table follows it in this part",
+            "a-one/02-q-two.md:4: error: invalid front matter: invalid array; expected `]`",
+            "a-one/03-q-three.md:2: error: invalid id `Bad Id`: use a lowercase slug such as `bias-variance`",
+        ],
+    );
+}
+
+/// Copy a fixture bank into a temporary folder.
+fn copy_bank(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_bank(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn crlf_and_bom_are_accepted_silently() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_bank(&repo().join("tests/fixtures/good"), tmp.path());
+    for rel in [
+        "bank.toml",
+        "a-basics/01-overfitting.md",
+        "b-models/01-linear-regression.md",
+    ] {
+        let p = tmp.path().join(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, format!("\u{feff}{}", text.replace('\n', "\r\n"))).unwrap();
+    }
+    let out = check_dir(tmp.path());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_five_megabyte_single_line_does_not_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_bank(&repo().join("tests/fixtures/good"), tmp.path());
+    let p = tmp.path().join("b-models/01-linear-regression.md");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let long = "word ".repeat(1_000_000);
+    std::fs::write(&p, text.replace("It minimises squared error", &long)).unwrap();
+    let out = check_dir(tmp.path());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn missing_content_folder_is_a_usage_error() {
+    let out = qbank(&["check", "--content", "tests/fixtures/does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+}
+
+#[test]
+fn build_refuses_to_write_anything_when_check_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = qbank(&[
+        "build",
+        "--content",
+        "tests/fixtures/broken/dangling-lead-in",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out_dir.exists(), "build wrote output despite errors");
+}
+
+#[test]
+fn usage_errors_exit_2_and_version_works() {
+    assert_eq!(qbank(&["frobnicate"]).status.code(), Some(2));
+    let v = qbank(&["--version"]);
+    assert_eq!(v.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("qbank "));
+}
