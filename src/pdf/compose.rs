@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use genpdf::style::{Color, Style};
 
-use super::layout::{Anchor, FigureFn, Item, Mark, Paint, Run, Typesetter};
+use super::layout::{Accent, Anchor, FigureFn, Item, Mark, Paint, Run, Typesetter};
 use super::markdown::{self, Span};
 use super::theme;
 use crate::model::{Bank, PartKind};
@@ -29,6 +29,15 @@ pub fn part_look(kind: PartKind) -> (Color, &'static str) {
         PartKind::Plain => (theme::PLAIN, "PLAIN ENGLISH"),
         PartKind::Technical => (theme::TECHNICAL, "TECHNICAL DEPTH"),
         PartKind::Example => (theme::EXAMPLE, "REAL-WORLD EXAMPLE"),
+    }
+}
+
+/// The light fill of an answer part's box.
+pub fn part_tint(kind: PartKind) -> Color {
+    match kind {
+        PartKind::Plain => theme::PLAIN_TINT,
+        PartKind::Technical => theme::TECHNICAL_TINT,
+        PartKind::Example => theme::EXAMPLE_TINT,
     }
 }
 
@@ -211,7 +220,11 @@ fn title_page(t: &mut Typesetter, bank: &Bank, page_height: f64) {
             legend_style,
             3.0,
             if legend_first { 8.0 } else { 1.0 },
-            Some((0.0, color)),
+            Some(Accent {
+                x: 0.0,
+                color,
+                tint: None,
+            }),
             true,
             Vec::new(),
         );
@@ -433,6 +446,9 @@ fn question_heading(t: &mut Typesetter, index: usize, number: u32, title: &[Span
     t.paragraph(&spans, style, 0.0, 0.5, None, true, Vec::new());
 }
 
+/// Room between a part's text and the right edge of its box (mm).
+const BOX_PADDING: f64 = 3.0;
+
 fn part_body(
     t: &mut Typesetter,
     kind: PartKind,
@@ -440,6 +456,7 @@ fn part_body(
     figure: &mut FigureFn,
 ) -> Result<()> {
     let (color, label) = part_look(kind);
+    let tint = part_tint(kind);
     let body = t.body();
     let label_style = body
         .with_font_size(body.font_size().saturating_sub(2).max(6))
@@ -447,15 +464,23 @@ fn part_body(
         .with_color(color);
     let lh = t.line_height(label_style);
     let label_width = t.text_width(label, label_style);
-    let accent = Some((0.3, color));
+    // Text keeps clear of the right edge of the part's tinted box.
+    let full_width = t.width;
+    t.width = full_width - BOX_PADDING;
+    let accent = Some(Accent {
+        x: 0.3,
+        color,
+        tint: Some(tint),
+    });
+    let pad = BOX_PADDING * 0.4;
     t.push(Item {
-        height: lh,
+        height: pad + lh,
         space_before: t.line_height(body) * 0.7,
         keep_with_next: true,
         paints: vec![
             Paint::Text {
                 x: 4.0,
-                y: 0.0,
+                y: pad,
                 base: label_style,
                 runs: vec![Run {
                     text: label.to_string(),
@@ -464,9 +489,9 @@ fn part_body(
             },
             Paint::Line {
                 x1: 4.0 + label_width + 2.0,
-                y1: lh * 0.55,
+                y1: pad + lh * 0.55,
                 x2: t.width,
-                y2: lh * 0.55,
+                y2: pad + lh * 0.55,
                 color,
             },
         ],
@@ -475,15 +500,20 @@ fn part_body(
     });
     let blocks = markdown::parse(markdown_text);
     let indent = if kind == PartKind::Example { 6.0 } else { 4.0 };
-    let base = body;
-    t.blocks(
-        &blocks,
-        base,
-        indent,
+    let space = t.line_height(body) * 0.2;
+    let laid_out = t.blocks(&blocks, body, indent, accent, space, figure);
+    t.width = full_width;
+    laid_out?;
+    // A little room under the last line, kept with it.
+    if let Some(last) = t.items.last_mut() {
+        last.keep_with_next = true;
+    }
+    t.push(Item {
+        height: BOX_PADDING * 0.4,
         accent,
-        t.line_height(body) * 0.2,
-        figure,
-    )
+        ..Item::default()
+    });
+    Ok(())
 }
 
 #[cfg(test)]

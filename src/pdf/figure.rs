@@ -7,10 +7,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
-use genpdf::style::Color;
 use resvg::{tiny_skia, usvg};
 
-use super::layout::{Item, Paint, Typesetter};
+use super::layout::{Accent, Item, Paint, Typesetter};
 use super::theme;
 use crate::fonts as bundled;
 use crate::model::Bank;
@@ -98,7 +97,7 @@ pub fn lay_out(
     alt: &str,
     reference: &str,
     indent: f64,
-    accent: Option<(f64, Color)>,
+    accent: Option<Accent>,
     space: f64,
     max_height: f64,
 ) -> Result<()> {

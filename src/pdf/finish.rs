@@ -11,7 +11,9 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
 use super::compose::Outline;
-use super::layout::{Anchor, Pages};
+use genpdf::style::Color;
+
+use super::layout::{Anchor, Pages, Paint};
 use super::theme::Geometry;
 
 /// What the finishing step needs to know about the booklet.
@@ -55,6 +57,7 @@ impl Finish<'_> {
             ));
         }
         subset_fonts(&mut doc, &page_ids)?;
+        self.add_tints(&mut doc, &page_ids)?;
         self.add_links(&mut doc, &page_ids)?;
         self.add_outline(&mut doc, &page_ids)?;
         self.set_info(&mut doc)?;
@@ -90,6 +93,67 @@ impl Finish<'_> {
             Object::Real(round2(top)),
             Object::Null,
         ]))
+    }
+
+    /// Fill the tinted boxes behind the answer parts, under the page's text.
+    fn add_tints(&self, doc: &mut Document, page_ids: &[ObjectId]) -> Result<()> {
+        let g = &self.geometry;
+        for (index, page) in self.pages.pages.iter().enumerate() {
+            // Bars come line by line: join the touching ones of one tint.
+            let mut boxes: Vec<(f64, f64, f64, Color)> = Vec::new();
+            for paint in &page.paints {
+                if let Paint::Bar {
+                    x,
+                    y1,
+                    y2,
+                    tint: Some(tint),
+                    ..
+                } = paint
+                {
+                    match boxes.last_mut() {
+                        Some(last) if last.0 == *x && last.3 == *tint && *y1 <= last.2 + 0.01 => {
+                            last.2 = last.2.max(*y2)
+                        }
+                        _ => boxes.push((*x, *y1, *y2, *tint)),
+                    }
+                }
+            }
+            if boxes.is_empty() {
+                continue;
+            }
+            let left = g.left(index + 1);
+            let mut ops = String::new();
+            for (x, y1, y2, tint) in boxes {
+                let Color::Rgb(r, gr, b) = tint else { continue };
+                let x0 = (left + x) * PT_PER_MM;
+                let w = (g.content_width() - x) * PT_PER_MM;
+                let bottom = (g.height - g.top - y2) * PT_PER_MM;
+                let h = (y2 - y1) * PT_PER_MM;
+                ops.push_str(&format!(
+                    "q {:.3} {:.3} {:.3} rg {:.2} {:.2} {:.2} {:.2} re f Q\n",
+                    f64::from(r) / 255.0,
+                    f64::from(gr) / 255.0,
+                    f64::from(b) / 255.0,
+                    x0,
+                    bottom,
+                    w,
+                    h
+                ));
+            }
+            let stream = doc.add_object(Stream::new(Dictionary::new(), ops.into_bytes()));
+            let page_dict = doc
+                .get_object_mut(page_ids[index])
+                .and_then(Object::as_dict_mut)
+                .map_err(|e| anyhow!("page {} is unreadable: {e}", index + 1))?;
+            let mut contents = vec![Object::Reference(stream)];
+            match page_dict.get(b"Contents") {
+                Ok(Object::Array(old)) => contents.extend(old.iter().cloned()),
+                Ok(other) => contents.push(other.clone()),
+                Err(_) => {}
+            }
+            page_dict.set("Contents", Object::Array(contents));
+        }
+        Ok(())
     }
 
     fn add_links(&self, doc: &mut Document, page_ids: &[ObjectId]) -> Result<()> {

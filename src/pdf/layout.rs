@@ -29,7 +29,16 @@ pub enum Anchor {
 /// How a figure is laid out: `(typesetter, alt text, reference, indent,
 /// accent, space before)`.
 pub type FigureFn<'f> =
-    dyn FnMut(&mut Typesetter, &str, &str, f64, Option<(f64, Color)>, f64) -> Result<()> + 'f;
+    dyn FnMut(&mut Typesetter, &str, &str, f64, Option<Accent>, f64) -> Result<()> + 'f;
+
+/// A vertical bar down the left of a part, and the light tint of the box
+/// behind it (drawn when the booklet is finished).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Accent {
+    pub x: f64,
+    pub color: Color,
+    pub tint: Option<Color>,
+}
 
 /// A run of text in one style.
 #[derive(Debug, Clone)]
@@ -56,12 +65,14 @@ pub enum Paint {
         y2: f64,
         color: Color,
     },
-    /// A vertical accent bar, about a millimetre wide.
+    /// A vertical accent bar, about a millimetre wide; with a tint, the
+    /// box from the bar to the right edge of the text block is filled.
     Bar {
         x: f64,
         y1: f64,
         y2: f64,
         color: Color,
+        tint: Option<Color>,
     },
     /// A rasterised figure, its top-left corner at (`x`, `y`).
     Image {
@@ -116,7 +127,7 @@ pub struct Item {
     pub paints: Vec<Paint>,
     pub marks: Vec<Mark>,
     /// Accent bar at this `x` in this colour, joined across items.
-    pub accent: Option<(f64, Color)>,
+    pub accent: Option<Accent>,
     /// For a table's body row: the index of the header row to repeat when
     /// this row opens a page.
     pub repeat: Option<usize>,
@@ -164,7 +175,7 @@ pub fn paginate(items: &[Item], height: f64) -> Result<Pages> {
     let mut page_index = 0usize;
     let mut y = 0.0f64;
     let mut empty = true;
-    let mut last_accent: Option<(f64, Color)> = None;
+    let mut last_accent: Option<Accent> = None;
     let mut running = String::new();
     let mut i = 0;
     let mut header_placed_for: Option<usize> = None;
@@ -252,18 +263,19 @@ fn place(
     page_index: usize,
     item: &Item,
     y: f64,
-    last_accent: &mut Option<(f64, Color)>,
+    last_accent: &mut Option<Accent>,
     space: f64,
 ) {
     let top = y + space;
-    if let Some((x, color)) = item.accent {
-        let joined = matches!(last_accent, Some((lx, lc)) if *lx == x && *lc == color);
+    if let Some(accent) = item.accent {
+        let joined = *last_accent == Some(accent);
         let y1 = if joined { y } else { top };
         page.paints.push(Paint::Bar {
-            x,
+            x: accent.x,
             y1,
             y2: top + item.height,
-            color,
+            color: accent.color,
+            tint: accent.tint,
         });
     }
     *last_accent = item.accent;
@@ -564,7 +576,7 @@ impl<'a> Typesetter<'a> {
         base: Style,
         indent: f64,
         space_before: f64,
-        accent: Option<(f64, Color)>,
+        accent: Option<Accent>,
         keep_last: bool,
         marks: Vec<Mark>,
     ) {
@@ -602,7 +614,7 @@ impl<'a> Typesetter<'a> {
         blocks: &[Block],
         base: Style,
         indent: f64,
-        accent: Option<(f64, Color)>,
+        accent: Option<Accent>,
         first_space: f64,
         figure: &mut FigureFn,
     ) -> Result<()> {
@@ -681,6 +693,7 @@ impl<'a> Typesetter<'a> {
                                         y1: 0.0,
                                         y2: lh,
                                         color: theme::RULE,
+                                        tint: None,
                                     },
                                     Paint::Text {
                                         x,
@@ -728,7 +741,7 @@ impl<'a> Typesetter<'a> {
         items: &[Vec<Block>],
         base: Style,
         indent: f64,
-        accent: Option<(f64, Color)>,
+        accent: Option<Accent>,
         space: f64,
         figure: &mut FigureFn,
     ) -> Result<()> {
@@ -773,7 +786,7 @@ impl<'a> Typesetter<'a> {
         rows: &[Vec<Vec<Span>>],
         base: Style,
         indent: f64,
-        accent: Option<(f64, Color)>,
+        accent: Option<Accent>,
         space: f64,
     ) -> Result<()> {
         let cols = header

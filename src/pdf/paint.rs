@@ -83,7 +83,9 @@ impl PagePainter {
                     ],
                     Style::new().with_color(*color),
                 ),
-                Paint::Bar { x, y1, y2, color } => {
+                Paint::Bar {
+                    x, y1, y2, color, ..
+                } => {
                     // genpdf strokes 1 pt lines: four side by side make a bar.
                     for k in 0..4 {
                         let bx = left + x + 0.25 * k as f64;

@@ -86,3 +86,7 @@ pub const TECHNICAL: Color = Color::Rgb(25, 85, 165);
 pub const EXAMPLE: Color = Color::Rgb(160, 100, 10);
 /// Inline code.
 pub const CODE: Color = Color::Rgb(120, 40, 40);
+/// Light fills behind each answer part, one per accent.
+pub const PLAIN_TINT: Color = Color::Rgb(236, 246, 239);
+pub const TECHNICAL_TINT: Color = Color::Rgb(236, 242, 251);
+pub const EXAMPLE_TINT: Color = Color::Rgb(251, 245, 234);
