@@ -263,14 +263,21 @@ fn block_text(blocks: &[Block], out: &mut String) {
             Block::Paragraph(s) | Block::Heading { spans: s, .. } => {
                 out.push_str(&markdown::plain_text(s))
             }
-            Block::List { items, .. } => items.iter().for_each(|i| block_text(i, out)),
+            Block::List { items, .. } => items.iter().for_each(|i| {
+                block_text(i, out);
+                out.push(' ');
+            }),
             Block::Table { header, rows, .. } => {
                 for cell in header.iter().chain(rows.iter().flatten()) {
                     out.push_str(&markdown::plain_text(cell));
+                    out.push(' ');
                 }
             }
             Block::Figure { alt, .. } => out.push_str(alt),
-            Block::Code(lines) => lines.iter().for_each(|l| out.push_str(l)),
+            Block::Code(lines) => lines.iter().for_each(|l| {
+                out.push_str(l);
+                out.push(' ');
+            }),
             Block::Quote(inner) => block_text(inner, out),
             Block::Rule => {}
         }
@@ -283,7 +290,7 @@ fn every_character_of_the_bank_is_printed() {
     for content in banks() {
         let b = built(&content);
         let mut source = format!(
-            "{} {} {}",
+            "{} {} {} ",
             b.bank.title, b.bank.subtitle, b.bank.description
         );
         if let Some(intro) = &b.bank.intro {
@@ -291,9 +298,11 @@ fn every_character_of_the_bank_is_printed() {
         }
         for section in &b.bank.sections {
             source.push_str(&section.title);
+            source.push(' ');
         }
         for (_, q) in b.bank.questions() {
             source.push_str(&plain_title(&q.title));
+            source.push(' ');
             for (_, part) in q.parts() {
                 block_text(&markdown::parse(&part.markdown), &mut source);
             }
@@ -313,6 +322,62 @@ fn every_character_of_the_bank_is_printed() {
             "not in the text of {}: {missing:?}",
             content.display()
         );
+        // No word is lost either (words longer than a line may be broken).
+        let printed_words: BTreeSet<&str> =
+            b.pages.iter().flat_map(|p| p.split_whitespace()).collect();
+        let lost: BTreeSet<&str> = source
+            .split_whitespace()
+            .filter(|w| w.chars().count() <= 30 && !printed_words.contains(w))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "words missing from {}: {lost:?}",
+            content.display()
+        );
+        // A word wider than a line is broken across lines, never dropped.
+        let squeezed: String = b.pages.concat().split_whitespace().collect();
+        for long in source.split_whitespace().filter(|w| w.chars().count() > 30) {
+            assert!(
+                squeezed.contains(long),
+                "`{long}` is missing from {}",
+                content.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn no_heading_is_left_at_the_foot_of_a_page() {
+    for content in banks() {
+        let b = built(&content);
+        let titles: BTreeSet<String> = b
+            .bank
+            .questions()
+            .map(|(_, q)| plain_title(&q.title))
+            .collect();
+        let total = b.pages.len();
+        for (i, page) in b.pages.iter().enumerate().skip(1) {
+            let footer = format!("Page {} of {total}", i + 1);
+            let lines: Vec<String> = page
+                .lines()
+                .map(norm)
+                .filter(|l| !l.is_empty() && *l != footer)
+                .collect();
+            let Some(last) = lines.last() else { continue };
+            let is_heading = ["PLAIN ENGLISH", "TECHNICAL DEPTH", "REAL-WORLD EXAMPLE"]
+                .contains(&last.as_str())
+                || last.starts_with("QUESTION ")
+                || last.starts_with("SECTION ")
+                || titles
+                    .iter()
+                    .any(|t| t.ends_with(last.as_str()) && last.len() > 8);
+            assert!(
+                !is_heading,
+                "page {} of {} ends with the heading `{last}`",
+                i + 1,
+                content.display()
+            );
+        }
     }
 }
 

@@ -499,7 +499,7 @@ fn part_body(
         ..Item::default()
     });
     let blocks = markdown::parse(markdown_text);
-    let indent = if kind == PartKind::Example { 6.0 } else { 4.0 };
+    let indent = 4.0;
     let space = t.line_height(body) * 0.2;
     let laid_out = t.blocks(&blocks, body, indent, accent, space, figure);
     t.width = full_width;
