@@ -302,7 +302,7 @@ fn contents_entry(
 ) {
     let number_col = t.text_width("0000", style);
     let lh = t.line_height(style);
-    let lines = t.wrap(spans, t.width - x1 - number_col - 4.0);
+    let lines = t.wrap_balanced(spans, t.width - x1 - number_col - 4.0);
     let n = lines.len();
     let leader_style = style.with_color(theme::MUTED);
     for (k, line) in lines.into_iter().enumerate() {
@@ -443,7 +443,7 @@ fn question_heading(t: &mut Typesetter, index: usize, number: u32, title: &[Span
     );
     let style = body.with_font_size(body.font_size() + 3).bold();
     let spans = t.styled(title, style);
-    t.paragraph(&spans, style, 0.0, 0.5, None, true, Vec::new());
+    t.heading(&spans, style, 0.0, 0.5, None, Vec::new());
 }
 
 /// Room between a part's text and the right edge of its box (mm).

@@ -580,8 +580,64 @@ impl<'a> Typesetter<'a> {
         keep_last: bool,
         marks: Vec<Mark>,
     ) {
-        let lh = self.line_height(base);
         let lines = self.wrap(spans, self.width - indent);
+        self.lines(lines, base, indent, space_before, accent, keep_last, marks);
+    }
+
+    /// Like [`Typesetter::paragraph`] for a heading: lines are balanced so
+    /// the last one does not hold a single word.
+    #[allow(clippy::too_many_arguments)]
+    pub fn heading(
+        &mut self,
+        spans: &[(String, Style)],
+        base: Style,
+        indent: f64,
+        space_before: f64,
+        accent: Option<Accent>,
+        marks: Vec<Mark>,
+    ) {
+        let lines = self.wrap_balanced(spans, self.width - indent);
+        self.lines(lines, base, indent, space_before, accent, true, marks);
+    }
+
+    /// Wrap, then narrow the measure a little while that brings a second
+    /// word down to a lone last word without adding a line.
+    pub fn wrap_balanced(&self, spans: &[(String, Style)], width: f64) -> Vec<SetLine> {
+        let lines = self.wrap(spans, width);
+        let lone_last = |lines: &[SetLine]| {
+            lines.len() >= 2
+                && lines
+                    .last()
+                    .is_some_and(|l| !l.runs.iter().any(|r| r.text.trim().contains(' ')))
+        };
+        if !lone_last(&lines) {
+            return lines;
+        }
+        for step in 1..=8 {
+            let narrower = self.wrap(spans, width * (1.0 - 0.04 * f64::from(step)));
+            if narrower.len() > lines.len() {
+                break;
+            }
+            if !lone_last(&narrower) {
+                return narrower;
+            }
+        }
+        lines
+    }
+
+    /// One item per set line, with orphan and widow control.
+    #[allow(clippy::too_many_arguments)]
+    fn lines(
+        &mut self,
+        lines: Vec<SetLine>,
+        base: Style,
+        indent: f64,
+        space_before: f64,
+        accent: Option<Accent>,
+        keep_last: bool,
+        marks: Vec<Mark>,
+    ) {
+        let lh = self.line_height(base);
         let n = lines.len();
         let mut marks = Some(marks);
         for (k, line) in lines.into_iter().enumerate() {
