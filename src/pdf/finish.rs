@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{anyhow, Context, Result};
-use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
@@ -319,40 +318,88 @@ fn used_glyphs(doc: &Document, page_ids: &[ObjectId]) -> Result<BTreeMap<ObjectI
         let content = doc
             .get_page_content(page)
             .map_err(|e| anyhow!("cannot read a page's content: {e}"))?;
-        let content =
-            Content::decode(&content).map_err(|e| anyhow!("cannot parse a page's content: {e}"))?;
-        let mut current: Option<ObjectId> = None;
-        for op in &content.operations {
-            match op.operator.as_str() {
-                "Tf" => {
-                    current = op
-                        .operands
-                        .first()
-                        .and_then(|o| o.as_name().ok())
-                        .and_then(|n| fonts.get(n).copied());
+        scan_text_glyphs(&content, |font_name, glyph| {
+            if let Some(id) = fonts.get(font_name) {
+                used.entry(*id).or_default().insert(glyph);
+            }
+        });
+    }
+    Ok(used)
+}
+
+/// Call `found(font resource name, glyph id)` for every glyph a content
+/// stream draws. The booklet's text is drawn as `/Fn size Tf` followed by
+/// hex strings of two-byte glyph ids (`[<0030><002f>] TJ`), which is all this
+/// scanner needs to read; it skips literal strings and everything else.
+fn scan_text_glyphs(content: &[u8], mut found: impl FnMut(&[u8], u16)) {
+    let mut current: Option<&[u8]> = None;
+    let mut last_name: Option<&[u8]> = None;
+    let mut i = 0;
+    while i < content.len() {
+        match content[i] {
+            b'/' => {
+                let start = i + 1;
+                i = start;
+                while i < content.len() && !is_delimiter(content[i]) {
+                    i += 1;
                 }
-                "Tj" | "TJ" | "'" | "\"" => {
-                    let Some(font) = current else { continue };
-                    let set = used.entry(font).or_default();
-                    let mut add = |o: &Object| {
-                        if let Object::String(bytes, _) = o {
-                            for pair in bytes.chunks_exact(2) {
-                                set.insert(u16::from_be_bytes([pair[0], pair[1]]));
-                            }
-                        }
-                    };
-                    for operand in &op.operands {
-                        match operand {
-                            Object::Array(items) => items.iter().for_each(&mut add),
-                            other => add(other),
+                last_name = Some(&content[start..i]);
+                continue;
+            }
+            b'<' if content.get(i + 1) == Some(&b'<') => i += 2,
+            b'<' => {
+                let start = i + 1;
+                let end = content[start..]
+                    .iter()
+                    .position(|&b| b == b'>')
+                    .map_or(content.len(), |p| start + p);
+                if let Some(font) = current {
+                    let hex: Vec<u8> = content[start..end]
+                        .iter()
+                        .copied()
+                        .filter(u8::is_ascii_hexdigit)
+                        .collect();
+                    for quad in hex.chunks_exact(4) {
+                        let text = std::str::from_utf8(quad).unwrap_or("");
+                        if let Ok(g) = u16::from_str_radix(text, 16) {
+                            found(font, g);
                         }
                     }
                 }
-                _ => {}
+                i = end + 1;
             }
+            b'(' => {
+                // Skip a literal string, minding escapes and nesting.
+                let mut depth = 0;
+                while i < content.len() {
+                    match content[i] {
+                        b'\\' => i += 1,
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'T' if content.get(i + 1) == Some(&b'f')
+                && content.get(i + 2).is_none_or(|b| is_delimiter(*b)) =>
+            {
+                current = last_name;
+                i += 2;
+            }
+            _ => i += 1,
         }
     }
-    Ok(used)
+}
+
+fn is_delimiter(b: u8) -> bool {
+    b.is_ascii_whitespace() || b"()<>[]{}/%".contains(&b)
 }
 
 /// A page's font resources: resource name → font object.
@@ -673,6 +720,26 @@ mod tests {
         let back = parse_to_unicode(&cmap);
         assert_eq!(back[&0x1a2], "03C3");
         assert_eq!(back.len(), 2);
+    }
+
+    #[test]
+    fn scans_the_glyphs_of_text_operators() {
+        let content = b"BT /F1 28.00 Tf [<0030><002f> -120 <0003>] TJ (skip <0009>) Tj /F4 9 Tf <00410042> Tj ET";
+        let mut seen = Vec::new();
+        scan_text_glyphs(content, |f, g| {
+            seen.push((String::from_utf8_lossy(f).into_owned(), g))
+        });
+        let expected: Vec<(String, u16)> = [
+            ("F1", 0x30),
+            ("F1", 0x2f),
+            ("F1", 3),
+            ("F4", 0x41),
+            ("F4", 0x42),
+        ]
+        .iter()
+        .map(|(f, g)| (f.to_string(), *g))
+        .collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]
