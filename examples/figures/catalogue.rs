@@ -15,6 +15,7 @@ pub fn all() -> Vec<Figure> {
         charts::loss_curves(),
         charts::bias_variance(),
         charts::pr_vs_roc(),
+        charts::k_means(),
         diagrams::confusion_matrix(),
         diagrams::decision_tree(),
         diagrams::transformer_block(),

@@ -442,3 +442,173 @@ pub fn pr_vs_roc() -> Figure {
         svg: svg.finish("The same fraud model: ROC-AUC 0.95 looks strong, PR-AUC 0.05 shows it is nearly useless"),
     }
 }
+
+// ---------------------------------------------------------------------------
+// k-means: Lloyd's algorithm run from a random start.
+
+/// One step of k-means as drawn: centroids, each point's cluster, inertia.
+struct KMeansStep {
+    centroids: Vec<(f64, f64)>,
+    assignment: Vec<usize>,
+    inertia: f64,
+}
+
+fn nearest(p: (f64, f64), centroids: &[(f64, f64)]) -> (usize, f64) {
+    centroids
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, (p.0 - c.0).powi(2) + (p.1 - c.1).powi(2)))
+        .fold((0, f64::MAX), |a, b| if b.1 < a.1 { b } else { a })
+}
+
+/// Assign every point to its nearest centroid.
+fn assign(points: &[(f64, f64)], centroids: Vec<(f64, f64)>) -> KMeansStep {
+    let mut inertia = 0.0;
+    let assignment = points
+        .iter()
+        .map(|&p| {
+            let (i, d2) = nearest(p, &centroids);
+            inertia += d2;
+            i
+        })
+        .collect();
+    KMeansStep {
+        centroids,
+        assignment,
+        inertia,
+    }
+}
+
+/// Three blobs of points, and Lloyd's iterations from random centroids until
+/// no point changes cluster.
+fn k_means_run() -> (Vec<(f64, f64)>, Vec<KMeansStep>) {
+    let mut rng = Rng::new(4);
+    let blobs = [(2.5, 7.0), (7.5, 7.5), (5.0, 2.5)];
+    let mut points = Vec::new();
+    for &(cx, cy) in &blobs {
+        for _ in 0..20 {
+            points.push((cx + 0.9 * rng.normal(), cy + 0.9 * rng.normal()));
+        }
+    }
+    let start: Vec<(f64, f64)> = (0..3)
+        .map(|_| (rng.range(1.0, 9.0), rng.range(1.0, 9.0)))
+        .collect();
+    let mut steps = vec![assign(&points, start)];
+    loop {
+        let last = steps.last().expect("a step");
+        let centroids: Vec<(f64, f64)> = (0..3)
+            .map(|k| {
+                let members: Vec<&(f64, f64)> = points
+                    .iter()
+                    .zip(&last.assignment)
+                    .filter(|(_, a)| **a == k)
+                    .map(|(p, _)| p)
+                    .collect();
+                if members.is_empty() {
+                    last.centroids[k]
+                } else {
+                    let n = members.len() as f64;
+                    (
+                        members.iter().map(|p| p.0).sum::<f64>() / n,
+                        members.iter().map(|p| p.1).sum::<f64>() / n,
+                    )
+                }
+            })
+            .collect();
+        let next = assign(&points, centroids);
+        let done = next.assignment == last.assignment;
+        steps.push(next);
+        if done || steps.len() > 20 {
+            break;
+        }
+    }
+    (points, steps)
+}
+
+/// A data point in its cluster's colour and shape (circle, square, triangle),
+/// so the clusters stay apart without colour too.
+fn cluster_marker(svg: &mut Svg, x: f64, y: f64, cluster: usize) {
+    let colors = [BLUE, ORANGE, GREEN];
+    let color = colors[cluster % 3];
+    match cluster % 3 {
+        0 => svg.circle(x, y, 4.5, color, PANEL),
+        1 => svg.rect(x - 4.0, y - 4.0, 8.0, 8.0, 0.0, color, "none"),
+        _ => svg.polygon(
+            &[(x, y - 5.5), (x + 5.0, y + 3.5), (x - 5.0, y + 3.5)],
+            color,
+            "none",
+        ),
+    }
+}
+
+pub fn k_means() -> Figure {
+    let (points, steps) = k_means_run();
+    let last = steps.len() - 1;
+    assert!(
+        last >= 3,
+        "k-means converged too fast to show: {last} iterations"
+    );
+    let shown = [
+        (0, "start: random".to_string()),
+        (1, "iteration 1".to_string()),
+        (2, "iteration 2".to_string()),
+        (last, format!("iteration {last}: done")),
+    ];
+    let mut svg = Svg::new("k-means", 590.0);
+    svg.text(
+        WIDTH / 2.0,
+        36.0,
+        "k-means, k = 3",
+        Font::new(TITLE).bold().middle(),
+    );
+    let size = 200.0;
+    for (n, (step_index, label)) in shown.iter().enumerate() {
+        let (col, row) = ((n % 2) as f64, (n / 2) as f64);
+        let plot = Plot {
+            left: 40.0 + col * 260.0,
+            top: 104.0 + row * 250.0,
+            width: size,
+            height: size,
+            x: Axis::linear(0.0, 10.0),
+            y: Axis::linear(0.0, 10.0),
+        };
+        let step = &steps[*step_index];
+        svg.text(
+            plot.left + size / 2.0,
+            plot.top - 30.0,
+            label,
+            Font::new(LABEL).bold().middle(),
+        );
+        svg.text(
+            plot.left + size / 2.0,
+            plot.top - 8.0,
+            &format!("inertia {:.0}", step.inertia),
+            Font::new(SMALL).fill(MUTED).middle(),
+        );
+        svg.rect(plot.left, plot.top, size, size, 6.0, PANEL, GRID);
+        for (p, &cluster) in points.iter().zip(&step.assignment) {
+            let (x, y) = plot.point(p.0.clamp(0.2, 9.8), p.1.clamp(0.2, 9.8));
+            cluster_marker(&mut svg, x, y, cluster);
+        }
+        // Each centroid's path so far, then the centroid as a ringed cross.
+        for k in 0..3 {
+            let trail: Vec<(f64, f64)> = steps[..=*step_index]
+                .iter()
+                .map(|s| plot.point(s.centroids[k].0, s.centroids[k].1))
+                .collect();
+            if trail.len() > 1 {
+                svg.polyline(&trail, INK, 2.0, true);
+                // Where the centroid started.
+                svg.circle(trail[0].0, trail[0].1, 4.0, PANEL, INK);
+            }
+            let (cx, cy) = *trail.last().expect("a centroid");
+            svg.circle(cx, cy, 9.0, PANEL, INK);
+            svg.line(cx - 5.5, cy - 5.5, cx + 5.5, cy + 5.5, INK, 3.0);
+            svg.line(cx - 5.5, cy + 5.5, cx + 5.5, cy - 5.5, INK, 3.0);
+        }
+    }
+    Figure {
+        file: "k-means.svg",
+        svg: svg.finish("k-means with k = 3 from random centroids: points join their nearest centroid, centroids move to their points' mean, until nothing changes"),
+    }
+}
