@@ -1,6 +1,7 @@
-//! The command line: argument parsing (clap) and the `build` and `check`
-//! commands. Exit codes: 0 success, 1 content errors (or `--locked` would
-//! change the lock), 2 usage or I/O errors.
+//! The command line: argument parsing (clap) and the `build`, `check` and
+//! `apply-csv` commands. Exit codes: 0 success, 1 content errors (or
+//! `--locked` would change the lock, or a refused review sheet), 2 usage or
+//! I/O errors.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,6 +57,17 @@ pub enum Command {
         #[arg(long, default_value = "content")]
         content: PathBuf,
     },
+    /// Take a reviewed CSV back into the question files (matched by `id`).
+    ApplyCsv {
+        /// The reviewed sheet, saved as CSV (comma or semicolon, UTF-8).
+        file: PathBuf,
+        /// The content folder.
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// Show what would change, as a diff, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Parse the arguments, run, and turn the result into an exit code.
@@ -68,6 +80,11 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check { content } => check_command(&content),
+        Command::ApplyCsv {
+            file,
+            content,
+            dry_run,
+        } => apply_csv_command(&file, &content, dry_run),
         Command::Build {
             content,
             out,
@@ -158,6 +175,47 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
         }
     }
     code
+}
+
+fn apply_csv_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
+    use crate::review_csv::apply::{self, ApplyError};
+    let plan = match apply::plan(file, content) {
+        Ok(plan) => plan,
+        Err(ApplyError::Refused(lines)) => {
+            for line in lines {
+                eprintln!("{line}");
+            }
+            eprintln!("qbank: the review was not applied; no file was changed");
+            return EXIT_CONTENT;
+        }
+        Err(ApplyError::Failed(e)) => {
+            eprintln!("error: {e:#}");
+            return EXIT_FAILURE;
+        }
+    };
+    for note in &plan.notes {
+        println!("note: {note}");
+    }
+    for change in &plan.changes {
+        println!("{change}");
+    }
+    let summary = format!(
+        "{} edit(s) in {} question file(s)",
+        plan.changes.len(),
+        plan.files.len()
+    );
+    if plan.files.is_empty() {
+        println!("apply-csv: no edits; no file changed");
+    } else if dry_run {
+        print!("{}", apply::diff(&plan));
+        println!("apply-csv: dry run: {summary}; nothing written");
+    } else if let Err(e) = apply::write(&plan) {
+        eprintln!("error: {e:#}");
+        return EXIT_FAILURE;
+    } else {
+        println!("apply-csv: {summary} written");
+    }
+    EXIT_OK
 }
 
 /// "Now" for change tracking: `SOURCE_DATE_EPOCH` when set, else the clock.

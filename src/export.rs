@@ -74,9 +74,12 @@ pub trait Exporter {
 }
 
 /// Every exporter this build of qbank has, in the order they run.
+#[allow(clippy::vec_init_then_push)] // one `push` line per exporter keeps merges easy
 pub fn available() -> Vec<Box<dyn Exporter>> {
     #[allow(unused_mut)]
     let mut all: Vec<Box<dyn Exporter>> = Vec::new();
     // Each exporter registers itself here.
+    all.push(Box::new(crate::anki::AnkiExporter::default()));
+    all.push(Box::new(crate::review_csv::ReviewCsvExporter));
     all
 }

@@ -6,6 +6,7 @@
 //! [`diagnostic::Diagnostic`], and the exporters in [`export`] render the
 //! bank for their targets, writing through [`output`] atomically.
 
+pub mod anki;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -17,3 +18,4 @@ pub mod load;
 pub mod model;
 pub mod note;
 pub mod output;
+pub mod review_csv;

@@ -1,0 +1,89 @@
+//! The `.apkg` zip: `collection.anki2`, the `media` map (`{"0": "name"}`)
+//! and the media files as entries `0`, `1`, … Entries are deflated, in a
+//! fixed order, with a fixed timestamp (1980-01-01), so the same deck gives
+//! the same bytes.
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Write};
+
+use anyhow::{bail, Context, Result};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::note::MediaFile;
+
+/// Zip the collection and the media (sorted by name, without repeats).
+pub fn write_package(collection: &[u8], media: &[MediaFile]) -> Result<Vec<u8>> {
+    for m in media {
+        if m.name.is_empty() || m.name.contains(['/', '\\']) || m.name.starts_with('.') {
+            bail!("media file name `{}` is not a plain file name", m.name);
+        }
+    }
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o644);
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    zip.start_file("collection.anki2", options)?;
+    zip.write_all(collection)?;
+    let map: BTreeMap<String, &str> = media
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (i.to_string(), m.name.as_str()))
+        .collect();
+    zip.start_file("media", options)?;
+    zip.write_all(&serde_json::to_vec(&map)?)?;
+    for (i, m) in media.iter().enumerate() {
+        zip.start_file(i.to_string(), options)?;
+        zip.write_all(&m.bytes)?;
+    }
+    let cursor = zip.finish().context("cannot finish the package zip")?;
+    Ok(cursor.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn media() -> Vec<MediaFile> {
+        vec![MediaFile {
+            name: "fig-0123456789ab.svg".into(),
+            bytes: b"<svg/>".to_vec(),
+        }]
+    }
+
+    #[test]
+    fn layout_is_what_anki_reads() {
+        let bytes = write_package(b"db", &media()).unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let names: Vec<_> = zip.file_names().map(str::to_string).collect();
+        assert_eq!(names, ["collection.anki2", "media", "0"]);
+        let mut map = String::new();
+        zip.by_name("media")
+            .unwrap()
+            .read_to_string(&mut map)
+            .unwrap();
+        assert_eq!(map, r#"{"0":"fig-0123456789ab.svg"}"#);
+        let entry = zip.by_name("0").unwrap();
+        assert_eq!(entry.compression(), CompressionMethod::Deflated);
+        assert_eq!(entry.last_modified(), Some(DateTime::default()));
+    }
+
+    #[test]
+    fn same_input_same_bytes() {
+        assert_eq!(
+            write_package(b"db", &media()).unwrap(),
+            write_package(b"db", &media()).unwrap()
+        );
+    }
+
+    #[test]
+    fn path_names_are_refused() {
+        let bad = vec![MediaFile {
+            name: "../x.svg".into(),
+            bytes: vec![],
+        }];
+        assert!(write_package(b"db", &bad).is_err());
+    }
+}

@@ -1,0 +1,206 @@
+//! The deck's notetype: its permanent fields and ids, the two card templates
+//! (Plain English and Technical depth) and the CSS they share.
+
+use crate::identity::id63;
+use crate::note::FIELD_NAMES;
+
+use super::schema::{Field, Notetype, Template};
+
+/// The cue on the Plain English card's front.
+pub const PLAIN_CUE: &str = "Explain it to a non-technical interviewer";
+/// The cue on the Technical depth card's front.
+pub const TECHNICAL_CUE: &str = "Explain it to a senior ML engineer";
+
+/// The two card templates, in `ord` order: (name, front, back).
+pub fn card_templates() -> [(&'static str, String, String); 2] {
+    [
+        (
+            "Plain English",
+            front("plain", PLAIN_CUE),
+            back("plain", "Plain English"),
+        ),
+        (
+            "Technical depth",
+            front("technical", TECHNICAL_CUE),
+            back("technical", "Technical depth"),
+        ),
+    ]
+}
+
+fn front(kind: &str, cue: &str) -> String {
+    format!(
+        "<div class=\"qb-meta\"><span class=\"qb-section\">{{{{Section}}}}</span> \
+<span class=\"qb-number\">Q{{{{Number}}}}</span></div>\n\
+<div class=\"qb-question\">{{{{Question}}}}</div>\n\
+<div class=\"qb-cue qb-cue-{kind}\">{cue}</div>\n"
+    )
+}
+
+fn back(kind: &str, answer_field: &str) -> String {
+    format!(
+        "{{{{FrontSide}}}}\n\n<hr id=answer>\n\n\
+<div class=\"qb-answer qb-{kind}\">\n<div class=\"qb-label\">{answer_field}</div>\n\
+{{{{{answer_field}}}}}\n</div>\n\
+<div class=\"qb-example\">\n<div class=\"qb-label\">Real-world example</div>\n\
+{{{{Real-world example}}}}\n</div>\n\
+{{{{#Extra}}}}<div class=\"qb-extra\">{{{{Extra}}}}</div>{{{{/Extra}}}}\n"
+    )
+}
+
+/// Styling shared by both templates: green Plain English box, blue Technical
+/// depth box, the example set apart, readable lists, tables and code, phone
+/// widths and Anki's night mode.
+pub const CSS: &str = r#".card {
+  font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 18px;
+  line-height: 1.5;
+  text-align: left;
+  color: #1f2328;
+  background-color: #ffffff;
+  max-width: 46em;
+  margin: 0 auto;
+  padding: 0.75em;
+}
+.qb-meta { font-size: 0.8em; color: #57606a; margin-bottom: 0.4em; }
+.qb-number { font-weight: bold; }
+.qb-question { font-size: 1.2em; font-weight: bold; margin-bottom: 0.6em; }
+.qb-cue { font-style: italic; color: #57606a; }
+.qb-cue::before { content: "→ "; }
+hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
+.qb-answer { border-left: 5px solid; border-radius: 6px; padding: 0.6em 0.9em; margin: 0.8em 0; }
+.qb-plain { border-color: #2da44e; background-color: #eefbf1; }
+.qb-technical { border-color: #0969da; background-color: #eef5ff; }
+.qb-label { font-size: 0.75em; font-weight: bold; text-transform: uppercase; letter-spacing: 0.05em; color: #57606a; margin-bottom: 0.3em; }
+.qb-example { border: 1px dashed #bf8700; border-radius: 6px; background-color: #fff8e5; padding: 0.6em 0.9em; margin: 0.8em 0; }
+.qb-extra { margin-top: 0.8em; font-size: 0.9em; }
+.card p { margin: 0.4em 0; }
+.card ul, .card ol { margin: 0.4em 0; padding-left: 1.4em; }
+.card li { margin: 0.2em 0; }
+.card h3 { font-size: 1em; margin: 0.8em 0 0.3em; }
+.card code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; background-color: rgba(175, 184, 193, 0.25); border-radius: 4px; padding: 0.1em 0.3em; }
+.card pre { overflow-x: auto; background-color: rgba(175, 184, 193, 0.2); border-radius: 6px; padding: 0.6em; }
+.card pre code { background: none; padding: 0; }
+.card table { border-collapse: collapse; margin: 0.6em 0; display: block; overflow-x: auto; max-width: 100%; }
+.card th, .card td { border: 1px solid #d0d7de; padding: 0.3em 0.6em; vertical-align: top; }
+.card th { background-color: rgba(175, 184, 193, 0.2); }
+.card img { max-width: 100%; height: auto; display: block; margin: 0.6em auto; background-color: #ffffff; border-radius: 4px; }
+@media (max-width: 480px) {
+  .card { font-size: 16px; padding: 0.4em; }
+  .qb-answer, .qb-example { padding: 0.5em 0.6em; }
+  .card table { font-size: 0.8em; }
+  .card th, .card td { padding: 0.2em 0.35em; }
+}
+.nightMode.card, .nightMode .card { color: #e6edf3; background-color: #1e1e1e; }
+.nightMode .qb-meta, .nightMode .qb-cue, .nightMode .qb-label { color: #9da7b3; }
+.nightMode hr#answer { border-top-color: #3d444d; }
+.nightMode .qb-plain { border-color: #3fb950; background-color: #12261a; }
+.nightMode .qb-technical { border-color: #4493f8; background-color: #121d2f; }
+.nightMode .qb-example { border-color: #d29922; background-color: #2b2111; }
+.nightMode .card code, .nightMode code { background-color: rgba(110, 118, 129, 0.4); }
+.nightMode .card th, .nightMode .card td, .nightMode th, .nightMode td { border-color: #3d444d; }
+"#;
+
+/// The notetype for `bank_id`, with permanent field and template ids derived
+/// from the bank id and their names. `mtime` comes from the lock.
+pub fn notetype(bank_id: &str, id: i64, name: &str, deck_id: i64, mtime: i64) -> Notetype {
+    let flds = FIELD_NAMES
+        .iter()
+        .enumerate()
+        .map(|(ord, name)| Field {
+            name: (*name).to_string(),
+            ord: ord as u16,
+            sticky: false,
+            rtl: false,
+            font: "Arial".into(),
+            size: 20,
+            description: String::new(),
+            plain_text: false,
+            collapsed: false,
+            exclude_from_search: false,
+            id: id63(&["qbank", "field", bank_id, name]),
+        })
+        .collect();
+    let tmpls = card_templates()
+        .into_iter()
+        .enumerate()
+        .map(|(ord, (name, qfmt, afmt))| Template {
+            name: name.to_string(),
+            ord: ord as u16,
+            qfmt,
+            afmt,
+            bqfmt: String::new(),
+            bafmt: String::new(),
+            did: None,
+            bfont: String::new(),
+            bsize: 0,
+            id: id63(&["qbank", "template", bank_id, name]),
+        })
+        .collect();
+    Notetype {
+        id,
+        name: name.to_string(),
+        kind: 0,
+        mtime,
+        usn: 0,
+        sortf: 0,
+        did: deck_id,
+        tmpls,
+        flds,
+        css: CSS.to_string(),
+        latex_pre: String::new(),
+        latex_post: String::new(),
+        latexsvg: false,
+        // What Anki computes for these fronts: a card exists when any of
+        // Question, Section or Number is filled.
+        req: vec![
+            (0, "any".into(), vec![0, 4, 5]),
+            (1, "any".into(), vec![0, 4, 5]),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_and_template_has_a_distinct_permanent_id() {
+        let a = notetype("bank", 1, "n", 2, 3);
+        let b = notetype("bank", 1, "n", 2, 99);
+        let mut ids: Vec<i64> = a.flds.iter().map(|f| f.id).collect();
+        ids.extend(a.tmpls.iter().map(|t| t.id));
+        assert!(ids.iter().all(|&id| id > 0));
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count);
+        assert_eq!(a.flds, b.flds);
+        assert_eq!(a.tmpls, b.tmpls);
+        assert_ne!(a.flds[0].id, notetype("other", 1, "n", 2, 3).flds[0].id);
+    }
+
+    #[test]
+    fn templates_name_only_existing_fields() {
+        for (_, q, a) in card_templates() {
+            for text in [q, a] {
+                for piece in text.split("{{").skip(1) {
+                    let name = piece.split("}}").next().unwrap();
+                    let name = name.trim_start_matches(['#', '/', '^']);
+                    assert!(
+                        name == "FrontSide" || FIELD_NAMES.contains(&name),
+                        "unknown field `{name}`"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cues_are_on_the_fronts() {
+        let [(_, plain_front, _), (_, tech_front, tech_back)] = card_templates();
+        assert!(plain_front.contains(PLAIN_CUE));
+        assert!(tech_front.contains(TECHNICAL_CUE));
+        assert!(tech_back.contains("{{Technical depth}}"));
+        assert!(!tech_back.contains("{{Plain English}}"));
+    }
+}

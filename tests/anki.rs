@@ -1,0 +1,923 @@
+//! The Anki deck against Anki's real importer: the `anki` package from PyPI
+//! (Anki's own Rust backend) imports what `qbank build` writes, and
+//! `tests/anki/import_check.py` reports what it saw.
+//!
+//! Python is `$QBANK_ANKI_PYTHON` when set, else `target/anki-venv/bin/python`,
+//! created on first use (`python3 -m venv` + `pip install anki==26.9.3`).
+//! When it cannot be had, the tests fail with a message; they never skip.
+//!
+//! Every case runs on the fixture bank (which has a figure) and on the real
+//! bank in `content/` (`$QBANK_REAL_CONTENT` overrides the folder).
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use qbank::anki::{notetype_name, parent_deck_name, AnkiExporter, POSITION_GAP};
+use qbank::export::{BuildOptions, Exporter, Paper};
+use qbank::model::Bank;
+use qbank::note::{NoteContent, FIELD_NAMES};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const ANKI_VERSION: &str = "26.9.3";
+/// What Check Database says when it found nothing to fix.
+const CHECK_DATABASE_CLEAN: &str = "Database rebuilt and optimized.";
+/// Build times (`SOURCE_DATE_EPOCH`) for successive builds in a test.
+const T1: i64 = 1_790_000_000;
+const T2: i64 = 1_790_086_400;
+const T3: i64 = 1_790_172_800;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+// ---------------------------------------------------------------- Python
+
+fn has_anki(python: &Path) -> bool {
+    Command::new(python)
+        .args([
+            "-c",
+            &format!(
+                "import importlib.metadata as m, anki.collection; \
+                 assert m.version('anki') == '{ANKI_VERSION}', m.version('anki')"
+            ),
+        ])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn run_or_panic(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    if !out.status.success() {
+        panic!(
+            "{what} failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The Python that has `anki==26.9.3`, creating the venv when needed.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        if let Some(p) = std::env::var_os("QBANK_ANKI_PYTHON") {
+            let p = PathBuf::from(p);
+            assert!(
+                has_anki(&p),
+                "QBANK_ANKI_PYTHON={} does not have anki=={ANKI_VERSION} importable",
+                p.display()
+            );
+            return p;
+        }
+        let target = manifest_dir().join("target");
+        let venv = target.join("anki-venv");
+        let python = venv.join("bin/python");
+        if has_anki(&python) {
+            return python;
+        }
+        fs::create_dir_all(&target).expect("cannot create target/");
+        // One creator at a time, across test processes too.
+        let guard = fs::File::create(target.join("anki-venv.lock"))
+            .expect("cannot create target/anki-venv.lock");
+        guard.lock().expect("cannot lock target/anki-venv.lock");
+        if !has_anki(&python) {
+            eprintln!(
+                "creating {} with anki=={ANKI_VERSION} (once)",
+                venv.display()
+            );
+            run_or_panic(
+                Command::new("python3")
+                    .args(["-m", "venv", "--clear"])
+                    .arg(&venv),
+                "creating the Anki test venv (needs python3 and python3-venv)",
+            );
+            run_or_panic(
+                Command::new(&python).args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    &format!("anki=={ANKI_VERSION}"),
+                ]),
+                "installing anki from PyPI into the test venv (needs network access)",
+            );
+            assert!(
+                has_anki(&python),
+                "anki=={ANKI_VERSION} is still not importable from {}",
+                python.display()
+            );
+        }
+        python
+    })
+}
+
+/// Run the import driver and parse its JSON.
+fn anki(args: &[&str]) -> Value {
+    let driver = manifest_dir().join("tests/anki/import_check.py");
+    let out = Command::new(python())
+        .arg(&driver)
+        .args(args)
+        .output()
+        .expect("cannot run the Anki driver");
+    assert!(
+        out.status.success(),
+        "import_check.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "driver output is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+// ---------------------------------------------------------------- banks
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn load(content: &Path) -> Bank {
+    let (bank, diags) = qbank::check::load_and_check(content);
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} does not check:\n{}",
+        content.display(),
+        errors.join("\n")
+    );
+    bank.expect("bank")
+}
+
+fn fixture_bank() -> PathBuf {
+    manifest_dir().join("tests/fixtures/good")
+}
+
+fn real_bank() -> PathBuf {
+    std::env::var_os("QBANK_REAL_CONTENT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("content"))
+}
+
+/// A private copy of a bank (so the lock and edits never touch the repo),
+/// an output folder and a learner's collection.
+struct Workspace {
+    _dir: tempfile::TempDir,
+    content: PathBuf,
+    out: PathBuf,
+    collection: PathBuf,
+}
+
+impl Workspace {
+    fn new(bank: &Path) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        copy_dir(bank, &content);
+        let out = dir.path().join("out");
+        let learner = dir.path().join("learner");
+        fs::create_dir_all(&learner).unwrap();
+        Workspace {
+            collection: learner.join("collection.anki2"),
+            content,
+            out,
+            _dir: dir,
+        }
+    }
+
+    fn bank(&self) -> Bank {
+        load(&self.content)
+    }
+
+    fn run_build(&self, epoch: i64, extra: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_qbank"))
+            .args(["build", "--format", "apkg", "--content"])
+            .arg(&self.content)
+            .arg("--out")
+            .arg(&self.out)
+            .args(extra)
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .output()
+            .unwrap()
+    }
+
+    /// Build; returns the summary line.
+    fn build(&self, epoch: i64) -> String {
+        let out = self.run_build(epoch, &[]);
+        assert!(
+            out.status.success(),
+            "qbank build failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    fn apkg(&self) -> PathBuf {
+        self.out.join(format!("{}.apkg", self.bank().id))
+    }
+
+    fn col(&self) -> &str {
+        self.collection.to_str().unwrap()
+    }
+
+    fn import(&self) -> Value {
+        anki(&["import", self.col(), self.apkg().to_str().unwrap()])
+    }
+
+    fn lock_text(&self) -> String {
+        fs::read_to_string(self.content.join("bank.lock")).unwrap()
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn question_ids(bank: &Bank) -> Vec<String> {
+    bank.questions().map(|(_, q)| q.id.clone()).collect()
+}
+
+/// The scheduling of every card, keyed by card id.
+fn scheduling(state: &Value) -> Vec<(i64, Value)> {
+    state["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let keep: serde_json::Map<String, Value> = [
+                "type", "queue", "due", "ivl", "factor", "reps", "lapses", "revlog", "deck",
+            ]
+            .iter()
+            .map(|k| (k.to_string(), c[*k].clone()))
+            .collect();
+            (c["id"].as_i64().unwrap(), Value::Object(keep))
+        })
+        .collect()
+}
+
+/// The notes table of a package: (guid, id, mod, tags, flds, sfld, csum).
+type PackageNote = (String, i64, i64, String, String, String, i64);
+
+fn package_notes(apkg: &Path) -> (Vec<PackageNote>, Vec<(i64, i64)>) {
+    let mut zip = zip::ZipArchive::new(fs::File::open(apkg).unwrap()).unwrap();
+    let mut db = Vec::new();
+    zip.by_name("collection.anki2")
+        .unwrap()
+        .read_to_end(&mut db)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.anki2");
+    fs::write(&path, db).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT guid, id, mod, tags, flds, sfld, csum FROM notes ORDER BY guid")
+        .unwrap();
+    let notes = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id, mod FROM cards ORDER BY id")
+        .unwrap();
+    let cards = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    (notes, cards)
+}
+
+// ---------------------------------------------------------------- cases
+
+/// Case 1: a fresh import gives every note, two cards each, one subdeck per
+/// section, new cards in question order with Plain before Technical.
+fn fresh_import(bank_dir: &Path, expect_notes: usize, expect_sections: usize) {
+    let ws = Workspace::new(bank_dir);
+    let bank = ws.bank();
+    let summary = ws.build(T1);
+    assert!(summary.starts_with("apkg: "), "{summary}");
+    let imported = ws.import();
+    let log = &imported["log"];
+    let state = &imported["state"];
+
+    let mut ids = question_ids(&bank);
+    assert_eq!(ids.len(), expect_notes, "questions in the bank");
+    ids.sort();
+    assert_eq!(strings(&log["new"]), ids);
+    for list in ["updated", "duplicate", "conflicting", "first_field_match"] {
+        assert!(strings(&log[list]).is_empty(), "{list}: {}", log[list]);
+    }
+    for count in ["missing_notetype", "missing_deck", "empty_first_field"] {
+        assert_eq!(log[count], 0, "{count}");
+    }
+    assert_eq!(state["note_count"], expect_notes);
+    assert_eq!(state["card_count"], 2 * expect_notes);
+
+    // Decks: the parent named after the title, one subdeck per section, in order.
+    let parent = parent_deck_name(&bank);
+    assert_eq!(
+        strings(&state["parent_decks"]),
+        std::slice::from_ref(&parent)
+    );
+    let subdecks: Vec<String> = strings(&state["decks"])
+        .into_iter()
+        .filter(|d| d.starts_with(&format!("{parent}::")))
+        .collect();
+    let expected: Vec<String> = bank
+        .sections
+        .iter()
+        .map(|s| format!("{parent}::{}", s.heading()))
+        .collect();
+    assert_eq!(subdecks.len(), expect_sections);
+    assert_eq!(
+        subdecks, expected,
+        "subdecks, in name order = section order"
+    );
+
+    // One notetype, with the fields in order and both templates.
+    let ours: Vec<&Value> = state["notetypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["name"].as_str().unwrap().starts_with(&bank.title))
+        .collect();
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert_eq!(ours[0]["name"], notetype_name(&bank));
+    assert_eq!(strings(&ours[0]["fields"]), FIELD_NAMES);
+    assert_eq!(
+        strings(&ours[0]["templates"]),
+        ["Plain English", "Technical depth"]
+    );
+
+    // Every card is new, in its section's deck, at position number × 10.
+    for (section, question) in bank.questions() {
+        let cards: Vec<&Value> = state["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["question"] == question.id.as_str())
+            .collect();
+        assert_eq!(cards.len(), 2, "{}", question.id);
+        for c in cards {
+            assert_eq!(c["type"], 0);
+            assert_eq!(c["due"], i64::from(question.number) * POSITION_GAP);
+            assert_eq!(c["deck"], format!("{parent}::{}", section.heading()));
+        }
+        let note = &state["notes"][&question.id];
+        let content = NoteContent::build(&bank, section, question).unwrap();
+        assert_eq!(note["guid"], content.guid);
+        assert_eq!(note["tags_column"], format!(" {} ", content.tags.join(" ")));
+        assert!(content
+            .tags
+            .contains(&format!("{}::section::{}", bank.id, section.id)));
+        assert_eq!(note["fields"]["Question"], content.fields[0]);
+    }
+
+    // Anki renders the two cards as designed.
+    let q1 = &ids_in_order(&bank)[0];
+    let fields = &state["notes"][q1]["fields"];
+    let field = |name: &str| fields[name].as_str().unwrap().to_string();
+    let rendered = &state["first_question_rendered"];
+    let text = |ord: &str, side: &str| rendered[ord][side].as_str().unwrap().to_string();
+    for ord in ["0", "1"] {
+        let front = text(ord, "question");
+        assert!(
+            front.contains(&field("Question")),
+            "front lacks the question"
+        );
+        assert!(front.contains(&field("Section")) && front.contains(">Q1<"));
+        assert!(text(ord, "answer").contains(&field("Real-world example")));
+    }
+    assert!(text("0", "question").contains(qbank::anki::templates::PLAIN_CUE));
+    assert!(text("1", "question").contains(qbank::anki::templates::TECHNICAL_CUE));
+    assert!(text("0", "answer").contains(&field("Plain English")));
+    assert!(!text("0", "answer").contains(&field("Technical depth")));
+    assert!(text("1", "answer").contains(&field("Technical depth")));
+    assert!(!text("1", "answer").contains(&field("Plain English")));
+    if let Some(intro) = &bank.intro {
+        let html = qbank::note::render_markdown(&bank, &intro.markdown, &mut Vec::new()).unwrap();
+        assert_eq!(state["deck_descriptions"][&parent], html.as_str());
+        assert!(!html.is_empty());
+    }
+
+    // With Anki's default preset the first card is Q1's Plain card…
+    let first = &state["new_order"][0];
+    assert_eq!(first[0], ids_in_order(&bank)[0].as_str());
+    assert_eq!(first[1], 0);
+    // …and with the deck's own preset (imported with "Import any deck presets"),
+    // new cards come question by question, Plain before Technical.
+    let with_presets = Workspace::new(bank_dir);
+    fs::create_dir_all(&with_presets.out).unwrap();
+    fs::copy(
+        ws.apkg(),
+        with_presets.out.join(ws.apkg().file_name().unwrap()),
+    )
+    .unwrap();
+    let state = &anki(&[
+        "import-presets",
+        with_presets.col(),
+        with_presets.apkg().to_str().unwrap(),
+    ])["state"];
+    let order: Vec<(String, i64)> = state["new_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c[0].as_str().unwrap().to_string(), c[1].as_i64().unwrap()))
+        .collect();
+    let expected: Vec<(String, i64)> = ids_in_order(&bank)
+        .into_iter()
+        .flat_map(|id| [(id.clone(), 0), (id, 1)])
+        .take(order.len())
+        .collect();
+    assert!(order.len() >= 2.min(expected.len() * 2));
+    assert_eq!(order, expected, "new-card order with the deck's preset");
+}
+
+fn ids_in_order(bank: &Bank) -> Vec<String> {
+    question_ids(bank)
+}
+
+/// Exactly what Anki expects: what the package says is what Anki keeps
+/// (Anki recomputes sfld/csum and renumbers future ids on import).
+fn package_matches_collection(bank_dir: &Path) {
+    let ws = Workspace::new(bank_dir);
+    ws.build(T1);
+    let (notes, cards) = package_notes(&ws.apkg());
+    let state = &ws.import()["state"];
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let by_guid: std::collections::BTreeMap<String, &Value> = state["notes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| (n["guid"].as_str().unwrap().to_string(), n))
+        .collect();
+    assert_eq!(by_guid.len(), notes.len());
+    for (guid, id, mtime, tags, flds, sfld, csum) in &notes {
+        assert!(*id < now_ms, "note id {id} is in the future");
+        let kept = by_guid[guid];
+        assert_eq!(kept["id"], *id, "Anki renumbered note {guid}");
+        assert_eq!(kept["mod"], *mtime);
+        assert_eq!(kept["tags_column"], tags.as_str());
+        assert!(tags.starts_with(' ') && tags.ends_with(' '));
+        let fields: Vec<&str> = flds.split('\u{1f}').collect();
+        assert_eq!(fields.len(), FIELD_NAMES.len());
+        for (name, value) in FIELD_NAMES.iter().zip(&fields) {
+            assert_eq!(kept["fields"][*name], *value, "{guid} {name}");
+        }
+        assert_eq!(kept["sfld"], sfld.as_str(), "sfld of {guid}");
+        assert_eq!(kept["csum"], *csum, "csum of {guid}");
+    }
+    let kept_cards: Vec<i64> = state["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let written: Vec<i64> = cards.iter().map(|c| c.0).collect();
+    assert_eq!(kept_cards, written, "Anki renumbered cards");
+    assert!(written.iter().all(|id| *id < now_ms));
+}
+
+/// Case 2 (with case 5 after the update): study, edit one technical answer,
+/// rebuild, re-import: one update, the rest up to date, progress kept, the
+/// learner's own edit to an unchanged note kept.
+fn edit_and_reimport(bank_dir: &Path) {
+    let ws = Workspace::new(bank_dir);
+    let bank = ws.bank();
+    let ids = question_ids(&bank);
+    let n = ids.len();
+    assert!(n >= 3, "needs three questions");
+    ws.build(T1);
+    ws.import();
+    let studied = anki(&["study", ws.col(), "4,3,4"]);
+    let answered: Vec<i64> = studied["answered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert_eq!(answered.len(), 3);
+    // The learner tags an unchanged note of their own accord.
+    let tagged = anki(&["learner-tag", ws.col(), &ids[2], "my-weak-spot"]);
+    let before = &tagged["state"];
+    assert!(before["revlog_count"].as_i64().unwrap() >= 3);
+
+    // Edit question 1's technical answer.
+    let (_, q1) = bank.questions().next().unwrap();
+    let text = fs::read_to_string(&q1.path).unwrap();
+    let path = ws.content.join(q1.path.strip_prefix(&bank.root).unwrap());
+    let text_in_ws = fs::read_to_string(&path).unwrap();
+    assert_eq!(text, text_in_ws);
+    let marker = "## Technical depth\n\n";
+    let at = text.find(marker).expect("technical heading") + marker.len();
+    let added = "In short: the gap between training and validation error is the signal.\n\n";
+    fs::write(&path, format!("{}{added}{}", &text[..at], &text[at..])).unwrap();
+
+    let summary = ws.build(T2);
+    assert_eq!(
+        summary,
+        format!("apkg: 1 changed, 0 new, {} unchanged", n - 1)
+    );
+    let imported = ws.import();
+    let log = &imported["log"];
+    assert_eq!(strings(&log["updated"]), std::slice::from_ref(&q1.id));
+    assert_eq!(strings(&log["duplicate"]).len(), n - 1);
+    assert!(strings(&log["new"]).is_empty(), "{}", log["new"]);
+    assert!(
+        strings(&log["conflicting"]).is_empty(),
+        "{}",
+        log["conflicting"]
+    );
+    let after = &imported["state"];
+    assert_eq!(after["note_count"], n);
+    assert_eq!(after["card_count"], 2 * n);
+    assert!(after["notes"][&q1.id]["fields"]["Technical depth"]
+        .as_str()
+        .unwrap()
+        .contains("In short: the gap between training and validation error"));
+    // Review progress survives: every card's scheduling and review log.
+    assert_eq!(scheduling(after), scheduling(before));
+    assert_eq!(after["revlog_count"], before["revlog_count"]);
+    for id in &answered {
+        let card = after["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == *id)
+            .unwrap();
+        assert!(card["reps"].as_i64().unwrap() >= 1, "{card}");
+        assert!(card["revlog"].as_i64().unwrap() >= 1, "{card}");
+    }
+    assert!(
+        after["notes"][&ids[2]]["tags_column"]
+            .as_str()
+            .unwrap()
+            .contains(" my-weak-spot "),
+        "the learner's tag was overwritten"
+    );
+
+    // Case 5 after an update: Check Database finds nothing to fix.
+    let checked = anki(&["check", ws.col()]);
+    assert_eq!(checked["message"], CHECK_DATABASE_CLEAN);
+    assert_eq!(checked["ok"], true);
+    assert_eq!(checked["state"]["notes"], after["notes"]);
+    assert_eq!(scheduling(&checked["state"]), scheduling(after));
+}
+
+/// Case 3: rebuilding an unchanged bank changes nothing: same bytes, same
+/// lock, `--locked` passes, and a re-import updates nothing.
+fn unchanged_rebuild(bank_dir: &Path) {
+    let ws = Workspace::new(bank_dir);
+    let n = question_ids(&ws.bank()).len();
+    ws.build(T1);
+    let first = fs::read(ws.apkg()).unwrap();
+    let lock = ws.lock_text();
+    ws.import();
+    let summary = ws.build(T2);
+    assert_eq!(summary, format!("apkg: 0 changed, 0 new, {n} unchanged"));
+    assert!(fs::read(ws.apkg()).unwrap() == first, "the .apkg changed");
+    assert_eq!(ws.lock_text(), lock, "the lock changed");
+    let locked = ws.run_build(T3, &["--locked"]);
+    assert!(locked.status.success(), "--locked failed on a built bank");
+    assert!(
+        fs::read(ws.apkg()).unwrap() == first,
+        "--locked rewrote the .apkg"
+    );
+
+    // A second checkout of the same bank and lock builds the same bytes.
+    let other = Workspace::new(&ws.content);
+    other.build(T3);
+    assert!(
+        fs::read(other.apkg()).unwrap() == first,
+        "another checkout of the same bank and lock built different bytes"
+    );
+
+    let log = &ws.import()["log"];
+    assert!(strings(&log["updated"]).is_empty(), "{}", log["updated"]);
+    assert!(strings(&log["new"]).is_empty());
+    assert!(strings(&log["conflicting"]).is_empty());
+    assert_eq!(strings(&log["duplicate"]).len(), n);
+}
+
+/// Case 4: a restyled deck (only the CSS changed) updates the notetype in
+/// place: no "+" copy, no conflicts, no note touched.
+fn css_change(bank_dir: &Path) {
+    let ws = Workspace::new(bank_dir);
+    let bank = ws.bank();
+    let n = question_ids(&bank).len();
+    ws.build(T1);
+    let before = &ws.import()["state"];
+    let restyled = format!(
+        "{}\n.qb-question {{ color: #0b3d91; }}\n",
+        qbank::anki::templates::CSS
+    );
+    let opts = BuildOptions {
+        out_dir: ws.out.clone(),
+        paper: Paper::A4,
+        locked: false,
+        now: T2,
+    };
+    let summary = AnkiExporter::with_css(restyled.clone())
+        .export(&bank, &opts)
+        .unwrap();
+    assert_eq!(
+        summary,
+        format!("apkg: 0 changed, 0 new, {n} unchanged; notetype updated")
+    );
+    let imported = ws.import();
+    let log = &imported["log"];
+    assert!(
+        strings(&log["conflicting"]).is_empty(),
+        "{}",
+        log["conflicting"]
+    );
+    assert!(strings(&log["new"]).is_empty());
+    assert!(strings(&log["updated"]).is_empty());
+    let after = &imported["state"];
+    let names = |s: &Value| -> Vec<String> {
+        s["notetypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(after), names(before), "a notetype was added");
+    assert!(names(after).iter().all(|n| !n.ends_with('+')));
+    let ours = after["notetypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == notetype_name(&bank))
+        .unwrap();
+    assert_eq!(
+        ours["css_sha256"],
+        hex::encode(Sha256::digest(restyled.as_bytes()))
+    );
+    let ours_before = before["notetypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == notetype_name(&bank))
+        .unwrap();
+    // Newer than before (T2, or one second past a committed lock's later stamp).
+    let (was, now) = (ours_before["mod"].as_i64(), ours["mod"].as_i64());
+    assert_eq!(now, was.map(|w| w.max(T2 - 1) + 1), "notetype mod");
+    assert_eq!(ours["id"], ours_before["id"]);
+    assert_eq!(ours["field_ids"], ours_before["field_ids"]);
+    assert_eq!(ours["template_ids"], ours_before["template_ids"]);
+    assert_eq!(after["notes"], before["notes"]);
+}
+
+/// Case 5: Check Database on a fresh import finds nothing to fix and changes nothing.
+fn check_database(bank_dir: &Path) {
+    let ws = Workspace::new(bank_dir);
+    ws.build(T1);
+    let before = ws.import()["state"].clone();
+    let checked = anki(&["check", ws.col()]);
+    assert_eq!(checked["message"], CHECK_DATABASE_CLEAN);
+    assert_eq!(checked["ok"], true);
+    assert_eq!(checked["state"]["notes"], before["notes"]);
+    assert_eq!(scheduling(&checked["state"]), scheduling(&before));
+    assert_eq!(checked["state"]["decks"], before["decks"]);
+}
+
+/// Case 6: every figure a note references is in the collection's media
+/// folder after import, byte for byte, under the name the field uses.
+/// Returns how many figures were checked.
+fn figures_arrive(bank_dir: &Path) -> usize {
+    let ws = Workspace::new(bank_dir);
+    let bank = ws.bank();
+    ws.build(T1);
+    let state = &ws.import()["state"];
+    let mut checked = 0;
+    for (section, question) in bank.questions() {
+        let content = NoteContent::build(&bank, section, question).unwrap();
+        for figure in &content.media {
+            let sha = hex::encode(Sha256::digest(&figure.bytes));
+            assert_eq!(
+                state["media"][&figure.name], sha,
+                "{} is not in the media folder",
+                figure.name
+            );
+            let fields = state["notes"][&question.id]["fields"].to_string();
+            assert!(fields.contains(&format!("src=\\\"{}\\\"", figure.name)));
+            checked += 1;
+        }
+    }
+    checked
+}
+
+// ---------------------------------------------------------------- fixture bank
+
+#[test]
+fn fixture_fresh_import() {
+    fresh_import(&fixture_bank(), 3, 2);
+}
+
+#[test]
+fn fixture_package_is_what_anki_keeps() {
+    package_matches_collection(&fixture_bank());
+}
+
+#[test]
+fn fixture_edit_updates_in_place_and_keeps_progress() {
+    edit_and_reimport(&fixture_bank());
+}
+
+#[test]
+fn fixture_unchanged_rebuild_is_identical_and_updates_nothing() {
+    unchanged_rebuild(&fixture_bank());
+}
+
+#[test]
+fn fixture_css_change_updates_notetype_in_place() {
+    css_change(&fixture_bank());
+}
+
+#[test]
+fn fixture_check_database_finds_nothing() {
+    check_database(&fixture_bank());
+}
+
+#[test]
+fn fixture_figure_is_in_media_folder() {
+    assert!(
+        figures_arrive(&fixture_bank()) >= 1,
+        "the fixture has a figure"
+    );
+}
+
+// ---------------------------------------------------------------- real bank
+
+#[test]
+fn real_bank_fresh_import() {
+    fresh_import(&real_bank(), 50, 7);
+}
+
+#[test]
+fn real_bank_package_is_what_anki_keeps() {
+    package_matches_collection(&real_bank());
+}
+
+#[test]
+fn real_bank_edit_updates_in_place_and_keeps_progress() {
+    edit_and_reimport(&real_bank());
+}
+
+#[test]
+fn real_bank_unchanged_rebuild_is_identical_and_updates_nothing() {
+    unchanged_rebuild(&real_bank());
+}
+
+#[test]
+fn real_bank_css_change_updates_notetype_in_place() {
+    css_change(&real_bank());
+}
+
+#[test]
+fn real_bank_check_database_finds_nothing() {
+    check_database(&real_bank());
+}
+
+#[test]
+fn real_bank_figures_are_in_media_folder() {
+    // The real bank may have no figures; every one it has must arrive.
+    figures_arrive(&real_bank());
+}
+
+// ---------------------------------------------------------------- the lock, without Anki
+
+#[test]
+fn locked_build_fails_when_the_bank_was_edited_without_a_rebuild() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    let lock = ws.lock_text();
+    let apkg = fs::read(ws.apkg()).unwrap();
+    let q = ws.content.join("b-models/01-linear-regression.md");
+    let text = fs::read_to_string(&q).unwrap();
+    fs::write(
+        &q,
+        text.replace("straight line", "straight line (or plane)"),
+    )
+    .unwrap();
+    let out = ws.run_build(T2, &["--locked"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bank.lock is out of date"), "{err}");
+    assert!(err.contains("1 changed"), "{err}");
+    assert_eq!(ws.lock_text(), lock, "--locked changed the lock");
+    assert!(
+        fs::read(ws.apkg()).unwrap() == apkg,
+        "--locked rewrote the deck"
+    );
+}
+
+#[test]
+fn locked_build_fails_without_a_lock() {
+    let ws = Workspace::new(&fixture_bank());
+    let _ = fs::remove_file(ws.content.join("bank.lock"));
+    let out = ws.run_build(T1, &["--locked"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    assert!(!ws.content.join("bank.lock").exists());
+}
+
+#[test]
+fn a_corrupted_lock_is_a_clear_error_not_a_reset() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    let lock_path = ws.content.join("bank.lock");
+    let broken = ws.lock_text().replacen("mod = ", "mod = \"", 1);
+    fs::write(&lock_path, &broken).unwrap();
+    let out = ws.run_build(T2, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bank.lock is not a valid lock file"), "{err}");
+    assert_eq!(fs::read_to_string(&lock_path).unwrap(), broken);
+}
+
+#[test]
+fn a_removed_question_stays_in_the_collection_and_is_recorded() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    ws.import();
+    fs::remove_file(ws.content.join("a-basics/02-precision-recall.md")).unwrap();
+    // The later question is renumbered (its Number field changes), so it is updated.
+    let summary = ws.build(T2);
+    assert_eq!(
+        summary,
+        "apkg: 1 changed, 0 new, 1 unchanged; 1 removed from the bank \
+         (stays in learners' collections): precision-recall"
+    );
+    assert!(ws.lock_text().contains("[removed.precision-recall]"));
+    let imported = ws.import();
+    assert_eq!(imported["state"]["note_count"], 3, "import never deletes");
+    assert_eq!(strings(&imported["log"]["updated"]), ["linear-regression"]);
+    assert_eq!(strings(&imported["log"]["duplicate"]), ["overfitting"]);
+    assert!(strings(&imported["log"]["new"]).is_empty());
+    // Found by its Id field, as the README tells learners.
+    assert!(imported["state"]["notes"]["precision-recall"].is_object());
+}
+
+/// CI's guard: the committed `content/bank.lock` matches the committed bank
+/// (a bank edited without a rebuild fails here, as `build --locked` does).
+#[test]
+fn the_committed_lock_matches_the_bank() {
+    let out = tempfile::tempdir().unwrap();
+    let content = real_bank();
+    let before = fs::read(content.join("bank.lock")).expect("content/bank.lock is committed");
+    let run = Command::new(env!("CARGO_BIN_EXE_qbank"))
+        .args(["build", "--format", "apkg", "--locked", "--content"])
+        .arg(&content)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "content/bank.lock is out of date: run `qbank build` and commit it\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(fs::read(content.join("bank.lock")).unwrap(), before);
+}

@@ -1,0 +1,234 @@
+//! Helpers for the review CSV tests: a temporary copy of the good fixture
+//! bank, running `qbank`, reading and writing sheets the way spreadsheets
+//! save them, and snapshots of a content folder to prove nothing changed.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use qbank::review_csv::formula;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn qbank(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qbank"))
+        .args(args)
+        .output()
+        .expect("run qbank")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temporary folder holding `content/` (a copy of `bank`) and `out/`.
+pub fn bank_copy(bank: &Path) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content");
+    copy_dir(bank, &content);
+    let out = tmp.path().join("out");
+    (tmp, content, out)
+}
+
+/// A temporary copy of `tests/fixtures/good`, with an `out/` folder beside it.
+pub fn content_copy() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    bank_copy(&repo().join("tests/fixtures/good"))
+}
+
+/// `qbank build --format csv`; returns the sheet's path.
+pub fn build_csv(content: &Path, out: &Path) -> PathBuf {
+    let result = qbank(&[
+        "build",
+        "--content",
+        content.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let bank_id = qbank::load::load(content).bank.unwrap().id;
+    let path = out.join(format!("{bank_id}.csv"));
+    assert!(path.is_file(), "no sheet at {}", path.display());
+    path
+}
+
+pub fn apply_csv(sheet: &Path, content: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "apply-csv",
+        sheet.to_str().unwrap(),
+        "--content",
+        content.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    qbank(&args)
+}
+
+/// A sheet's cells as a spreadsheet holds them (text markers included).
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Parse a CSV with the plain `csv` crate, as any spreadsheet would: BOM
+/// dropped, separator from the header line.
+pub fn read_sheet(bytes: &[u8]) -> Sheet {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap();
+    let delimiter = if first_line.contains(&b';') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .from_reader(bytes);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    Sheet { header, rows }
+}
+
+/// How a spreadsheet saves: BOM or not, separator, record terminator.
+#[derive(Debug, Clone, Copy)]
+pub struct SheetFormat {
+    pub bom: bool,
+    pub delimiter: u8,
+    pub crlf: bool,
+}
+
+impl SheetFormat {
+    /// Excel's "CSV UTF-8": BOM, commas, CRLF.
+    pub const EXCEL: SheetFormat = SheetFormat {
+        bom: true,
+        delimiter: b',',
+        crlf: true,
+    };
+    /// A European-locale LibreOffice save: no BOM, semicolons, LF.
+    pub const SEMICOLON_LF: SheetFormat = SheetFormat {
+        bom: false,
+        delimiter: b';',
+        crlf: false,
+    };
+    /// Google Sheets' download: no BOM, commas, LF.
+    pub const COMMA_LF_NO_BOM: SheetFormat = SheetFormat {
+        bom: false,
+        delimiter: b',',
+        crlf: false,
+    };
+}
+
+pub fn write_sheet(path: &Path, sheet: &Sheet, format: SheetFormat) {
+    let mut bytes = if format.bom {
+        b"\xEF\xBB\xBF".to_vec()
+    } else {
+        Vec::new()
+    };
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(format.delimiter)
+            .terminator(if format.crlf {
+                csv::Terminator::CRLF
+            } else {
+                csv::Terminator::Any(b'\n')
+            })
+            .from_writer(&mut bytes);
+        w.write_record(&sheet.header).unwrap();
+        for row in &sheet.rows {
+            w.write_record(row).unwrap();
+        }
+        w.flush().unwrap();
+    }
+    fs::write(path, bytes).unwrap();
+}
+
+/// Change one cell the way a reviewer would: `change` gets the answer text
+/// (text marker removed) and returns the new text, which is stored with the
+/// marker if it needs one. Returns the old text.
+pub fn edit_cell(
+    sheet: &mut Sheet,
+    id: &str,
+    column: &str,
+    change: impl FnOnce(&str) -> String,
+) -> String {
+    let id_col = sheet.header.iter().position(|h| h == "id").unwrap();
+    let col = sheet.header.iter().position(|h| h == column).unwrap();
+    let row = sheet
+        .rows
+        .iter_mut()
+        .find(|r| r[id_col] == id)
+        .unwrap_or_else(|| panic!("no row with id {id}"));
+    let old = formula::restore(&row[col]).to_string();
+    row[col] = formula::neutralise(&change(&old));
+    old
+}
+
+/// Every file under `dir` with its bytes and permission bits.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
+    let mut files = BTreeMap::new();
+    fn walk(dir: &Path, files: &mut BTreeMap<PathBuf, (Vec<u8>, u32)>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), files);
+            } else {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = entry.metadata().unwrap().permissions().mode();
+                files.insert(entry.path(), (fs::read(entry.path()).unwrap(), mode));
+            }
+        }
+    }
+    walk(dir, &mut files);
+    files
+}
+
+/// Put answers that a spreadsheet would read as formulas into the copy.
+pub fn make_formula_like(content: &Path) {
+    let overfitting = content.join("a-basics/01-overfitting.md");
+    let text = fs::read_to_string(&overfitting).unwrap().replace(
+        "Overfitting is when your model memorises",
+        "=SUM(A1:A9) is text here. Overfitting is when your model memorises",
+    );
+    fs::write(&overfitting, text).unwrap();
+    let linear = content.join("b-models/01-linear-regression.md");
+    let text = fs::read_to_string(&linear)
+        .unwrap()
+        .replace(
+            "It draws the straight line that best fits the points.",
+            "- It draws the straight line that best fits the points.\n- It is fast.",
+        )
+        .replace("Swiggy predicts", "@Swiggy (as its engineers say) predicts")
+        .replace("# How does", "# +1 if you know: how does");
+    fs::write(&linear, text).unwrap();
+}
