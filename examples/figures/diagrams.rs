@@ -608,11 +608,12 @@ pub fn champion_challenger() -> Figure {
                 num(bar_w),
                 num(bh)
             ));
-            svg.text(
+            svg.text_block(
                 bar_x + bar_w / 2.0,
-                by + 29.0,
-                "copy of 100%, 0% served",
-                Font::new(SMALL).fill(BLUE).middle(),
+                by + bh / 2.0,
+                &["sees 100%, serves 0%"],
+                Font::new(SMALL).fill(BLUE),
+                bar_w - 16.0,
             );
         } else if *to > 0.0 {
             // The share served: dark up to where the stage starts, light up
