@@ -74,7 +74,7 @@ fn figure_text_is_dejavu_sans_and_large_enough_for_a_phone() {
     for figure in catalogue::all() {
         for piece in figure.svg.split("<text ").skip(1) {
             assert!(
-                piece.contains(r#"font-family="DejaVu Sans""#),
+                piece.contains(r#"font-family="DejaVu Sans,"#),
                 "{}: text without the bundled family: {piece}",
                 figure.file
             );

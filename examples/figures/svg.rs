@@ -24,6 +24,11 @@ pub const GREEN_FILL: &str = "#dcefdf";
 pub const PURPLE_FILL: &str = "#ebe2f6";
 pub const GREY_FILL: &str = "#eceef1";
 
+/// DejaVu Sans first: the booklet rasterises with the bundled font. A card
+/// shows the SVG with the device's fonts; where DejaVu Sans is missing,
+/// Verdana has nearly the same widths, then any sans-serif.
+pub const FONT_FAMILY: &str = "DejaVu Sans, Verdana, sans-serif";
+
 /// Every figure is this wide (in SVG units); a card scales it to its width.
 pub const WIDTH: f64 = 540.0;
 
@@ -178,7 +183,7 @@ impl Svg {
             y + font.size * 0.25,
         );
         let mut el = format!(
-            r#"<text x="{}" y="{}" font-family="DejaVu Sans" font-size="{}""#,
+            r#"<text x="{}" y="{}" font-family="{FONT_FAMILY}" font-size="{}""#,
             num(x),
             num(y),
             num(font.size)
