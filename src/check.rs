@@ -1,6 +1,7 @@
 //! The checker: rules over a loaded [`Bank`] that need more than one file or
 //! look inside the Markdown: duplicate ids, dangling lead-ins, raw HTML,
-//! figures, and characters the bundled fonts cannot draw.
+//! figures (present, parsable SVG, referenced), and characters the bundled
+//! fonts cannot draw.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use crate::diagnostic::{self, Diagnostic, LineIndex};
+use crate::figure;
 use crate::fonts::{self, Family};
 use crate::load::{self, markdown_options};
 use crate::model::Bank;
@@ -25,11 +27,33 @@ pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
     (loaded.bank, diags)
 }
 
+/// What the checker learns about figures while it walks the bank: which
+/// media files are referenced, and each SVG's parse result (parsed once,
+/// however many answers show it).
+#[derive(Default)]
+struct Figures {
+    referenced: HashSet<String>,
+    svg_problems: HashMap<PathBuf, Option<String>>,
+}
+
+impl Figures {
+    /// Why the SVG at `file` cannot be used, or `None` when it parses.
+    fn svg_problem(&mut self, file: &Path) -> Option<String> {
+        self.svg_problems
+            .entry(file.to_path_buf())
+            .or_insert_with(|| match fs::read(file) {
+                Err(e) => Some(format!("unreadable ({e})")),
+                Ok(bytes) => figure::parse(&bytes).err().map(|e| e.to_string()),
+            })
+            .clone()
+    }
+}
+
 /// Every rule that runs on a loaded bank.
 pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     check_duplicate_ids(bank, &mut diags);
-    let mut referenced = HashSet::new();
+    let mut figures = Figures::default();
     for (_, q) in bank.questions() {
         check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
         for (_, part) in q.parts() {
@@ -38,7 +62,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
                 &q.path,
                 part.body_line,
                 &part.markdown,
-                &mut referenced,
+                &mut figures,
                 &mut diags,
             );
         }
@@ -49,7 +73,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
             &intro.path,
             1,
             &intro.markdown,
-            &mut referenced,
+            &mut figures,
             &mut diags,
         );
     }
@@ -60,7 +84,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     for s in &bank.sections {
         check_text_glyphs(&bank_toml, 1, &s.title, &mut diags);
     }
-    check_unreferenced_media(bank, &referenced, &mut diags);
+    check_unreferenced_media(bank, &figures.referenced, &mut diags);
     diags
 }
 
@@ -131,7 +155,7 @@ fn check_markdown(
     path: &Path,
     first_line: usize,
     markdown: &str,
-    referenced: &mut HashSet<String>,
+    figures: &mut Figures,
     diags: &mut Vec<Diagnostic>,
 ) {
     let index = LineIndex::new(markdown);
@@ -157,14 +181,7 @@ fn check_markdown(
                 }
                 depth += 1;
                 if let Tag::Image { dest_url, .. } = tag {
-                    check_figure(
-                        bank,
-                        path,
-                        line_at(range.start),
-                        dest_url,
-                        referenced,
-                        diags,
-                    );
+                    check_figure(bank, path, line_at(range.start), dest_url, figures, diags);
                 }
             }
             Event::End(end) => {
@@ -222,7 +239,7 @@ fn check_figure(
     path: &Path,
     line: usize,
     dest: &str,
-    referenced: &mut HashSet<String>,
+    figures: &mut Figures,
     diags: &mut Vec<Diagnostic>,
 ) {
     match bank.figure_path(dest) {
@@ -232,9 +249,21 @@ fn check_figure(
             format!("figure `{dest}` must be a file directly inside content/media/, written `media/<name>`"),
         )),
         Some(file) => {
-            referenced.insert(dest.trim_start_matches("media/").to_string());
+            figures
+                .referenced
+                .insert(dest.trim_start_matches("media/").to_string());
             match fs::symlink_metadata(&file) {
-                Ok(m) if m.is_file() => {}
+                Ok(m) if m.is_file() => {
+                    if is_svg(&file) {
+                        if let Some(problem) = figures.svg_problem(&file) {
+                            diags.push(Diagnostic::error(
+                                path,
+                                line,
+                                format!("figure `{dest}` is {problem}"),
+                            ));
+                        }
+                    }
+                }
                 Ok(_) => diags.push(Diagnostic::error(
                     path,
                     line,
@@ -248,6 +277,11 @@ fn check_figure(
             }
         }
     }
+}
+
+fn is_svg(file: &Path) -> bool {
+    file.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("svg"))
 }
 
 fn check_unreferenced_media(
@@ -299,7 +333,7 @@ mod tests {
             Path::new("q.md"),
             10,
             markdown,
-            &mut HashSet::new(),
+            &mut Figures::default(),
             &mut diags,
         );
         diags

@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod export;
+pub mod figure;
 pub mod fonts;
 pub mod identity;
 pub mod load;

@@ -60,6 +60,7 @@ impl Finish<'_> {
         self.add_links(&mut doc, &page_ids)?;
         self.add_outline(&mut doc, &page_ids)?;
         self.set_info(&mut doc)?;
+        share_repeated_images(&mut doc);
         doc.prune_objects();
         doc.delete_zero_length_streams();
         doc.renumber_objects();
@@ -292,6 +293,54 @@ impl Finish<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Keep one copy of a figure drawn more than once (genpdf embeds the image
+/// anew each time).
+fn share_repeated_images(doc: &mut Document) {
+    let mut first_of: BTreeMap<[u8; 32], ObjectId> = BTreeMap::new();
+    let mut same_as: BTreeMap<ObjectId, ObjectId> = BTreeMap::new();
+    for (id, object) in &doc.objects {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Image".as_slice()) {
+            continue;
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(format!("{:?}", stream.dict).as_bytes());
+        hasher.update(&stream.content);
+        let digest: [u8; 32] = hasher.finalize().into();
+        match first_of.get(&digest) {
+            Some(first) => {
+                same_as.insert(*id, *first);
+            }
+            None => {
+                first_of.insert(digest, *id);
+            }
+        }
+    }
+    if same_as.is_empty() {
+        return;
+    }
+    // Point every reference to a duplicate at the kept copy.
+    for object in doc.objects.values_mut() {
+        redirect(object, &same_as);
+    }
+}
+
+fn redirect(object: &mut Object, same_as: &BTreeMap<ObjectId, ObjectId>) {
+    match object {
+        Object::Reference(id) => {
+            if let Some(kept) = same_as.get(id) {
+                *id = *kept;
+            }
+        }
+        Object::Array(items) => items.iter_mut().for_each(|o| redirect(o, same_as)),
+        Object::Dictionary(d) => d.iter_mut().for_each(|(_, o)| redirect(o, same_as)),
+        Object::Stream(s) => s.dict.iter_mut().for_each(|(_, o)| redirect(o, same_as)),
+        _ => {}
     }
 }
 

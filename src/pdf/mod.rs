@@ -42,7 +42,7 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet> {
             geometry.content_width(),
             geometry.body_size,
         );
-        let max_figure_height = geometry.content_height() * 0.45;
+        let max_figure_height = geometry.content_height() * 0.38;
         let mut figure = |t: &mut Typesetter, alt: &str, reference: &str, indent, accent, space| {
             figure::lay_out(
                 bank,
