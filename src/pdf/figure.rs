@@ -79,6 +79,7 @@ pub fn lay_out(
     let mut paints = vec![Paint::Image {
         x: indent + (avail - raster.width_mm) / 2.0,
         y: 1.0,
+        scale: 1.0,
         raster: Rc::new(raster),
     }];
     let image_h = match &paints[0] {
@@ -99,6 +100,7 @@ pub fn lay_out(
         space_before: space,
         paints,
         accent,
+        shrinkable: true,
         ..Item::default()
     });
     Ok(())

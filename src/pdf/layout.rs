@@ -74,10 +74,12 @@ pub enum Paint {
         color: Color,
         tint: Option<Color>,
     },
-    /// A rasterised figure, its top-left corner at (`x`, `y`).
+    /// A rasterised figure, its top-left corner at (`x`, `y`), printed at
+    /// `scale` × its laid-out size.
     Image {
         x: f64,
         y: f64,
+        scale: f64,
         raster: std::rc::Rc<super::figure::Raster>,
     },
     /// The page number of `target`, right-aligned on `x_right`.
@@ -131,6 +133,46 @@ pub struct Item {
     /// For a table's body row: the index of the header row to repeat when
     /// this row opens a page.
     pub repeat: Option<usize>,
+    /// A figure may be printed a little smaller to finish a page rather than
+    /// leave a gap.
+    pub shrinkable: bool,
+}
+
+/// The smallest a figure is printed to fit the rest of a page.
+const MIN_FIGURE_SCALE: f64 = 0.7;
+
+/// `item` (a figure) scaled down to fit `room` millimetres, if it can be
+/// without going below [`MIN_FIGURE_SCALE`].
+fn shrink_figure(item: &Item, room: f64) -> Option<Item> {
+    let (image_h, image_w, image_x) = item.paints.iter().find_map(|p| match p {
+        Paint::Image {
+            raster, scale, x, ..
+        } => Some((raster.height_mm * scale, raster.width_mm * scale, *x)),
+        _ => None,
+    })?;
+    let fixed = item.height - image_h;
+    let scale = (room - fixed) / image_h;
+    if !(MIN_FIGURE_SCALE..1.0).contains(&scale) {
+        return None;
+    }
+    let lost = image_h * (1.0 - scale);
+    let mut smaller = item.clone();
+    smaller.height -= lost;
+    let image_top = item.paints.iter().find_map(|p| match p {
+        Paint::Image { y, .. } => Some(*y),
+        _ => None,
+    })?;
+    for p in &mut smaller.paints {
+        match p {
+            Paint::Image { x, scale: s, .. } => {
+                *x = image_x + image_w * (1.0 - scale) / 2.0;
+                *s *= scale;
+            }
+            Paint::Text { y, .. } if *y > image_top => *y -= lost,
+            _ => {}
+        }
+    }
+    Some(smaller)
 }
 
 /// One laid-out page.
@@ -196,6 +238,23 @@ pub fn paginate(items: &[Item], height: f64) -> Result<Pages> {
                 need += items[j].space_before + items[j].height;
             }
             let group_fits_a_page = need - space <= height;
+            if item.shrinkable && y + space + item.height > height {
+                if let Some(smaller) = shrink_figure(item, height - y - space) {
+                    place(
+                        &mut out,
+                        &mut page,
+                        page_index,
+                        &smaller,
+                        y,
+                        &mut last_accent,
+                        space,
+                    );
+                    y += space + smaller.height;
+                    empty = false;
+                    i += 1;
+                    continue;
+                }
+            }
             if y + space + item.height > height || (group_fits_a_page && y + need > height) {
                 new_page(&mut out, &mut page, &mut page_index, &running);
                 (y, empty, last_accent) = (0.0, true, None);
@@ -1071,5 +1130,50 @@ mod tests {
         assert_eq!(pages.pages.len(), 2);
         // Page 2 starts with the repeated header rule.
         assert!(matches!(pages.pages[1].paints[0], Paint::Line { y1, .. } if y1 == 0.0));
+    }
+    #[test]
+    fn a_figure_shrinks_a_little_to_finish_a_page() {
+        let raster = std::rc::Rc::new(super::super::figure::Raster {
+            image: image::DynamicImage::new_rgb8(4, 4),
+            width_mm: 80.0,
+            height_mm: 40.0,
+        });
+        let figure = Item {
+            height: 50.0,
+            shrinkable: true,
+            paints: vec![
+                Paint::Image {
+                    x: 10.0,
+                    y: 0.0,
+                    scale: 1.0,
+                    raster,
+                },
+                Paint::Text {
+                    x: 0.0,
+                    y: 42.0,
+                    base: Style::new(),
+                    runs: Vec::new(),
+                },
+            ],
+            ..Item::default()
+        };
+        let filler = |h: f64| Item {
+            height: h,
+            ..Item::default()
+        };
+        // 44 mm left: the figure prints at 85% on this page.
+        let pages = paginate(&[filler(56.0), figure.clone()], 100.0).unwrap();
+        assert_eq!(pages.pages.len(), 1);
+        let Paint::Image { scale, .. } = pages.pages[0].paints[0] else {
+            panic!()
+        };
+        assert!((scale - 0.85).abs() < 1e-9);
+        // Caption moved up with the image.
+        assert!(
+            matches!(pages.pages[0].paints[1], Paint::Text { y, .. } if (y - (56.0 + 36.0)).abs() < 1e-9)
+        );
+        // 30 mm left would need 50%: it goes to the next page at full size.
+        let pages = paginate(&[filler(70.0), figure], 100.0).unwrap();
+        assert_eq!(pages.pages.len(), 2);
     }
 }

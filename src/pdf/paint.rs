@@ -95,12 +95,17 @@ impl PagePainter {
                         );
                     }
                 }
-                Paint::Image { x, y, raster } => {
-                    let size = raster.height_mm;
+                Paint::Image {
+                    x,
+                    y,
+                    scale,
+                    raster,
+                } => {
+                    let height = raster.height_mm * scale;
                     area.add_image(
                         &raster.image,
-                        Position::new(left + x, top + y + size),
-                        genpdf::Scale::new(1, 1),
+                        Position::new(left + x, top + y + height),
+                        genpdf::Scale::new(*scale, *scale),
                         genpdf::Rotation::from(0.0),
                         Some(super::figure::DPI),
                     );
