@@ -1,6 +1,7 @@
 //! The checker: rules over a loaded [`Bank`] that need more than one file or
 //! look inside the Markdown: duplicate ids, dangling lead-ins, raw HTML,
-//! figures, and characters the bundled fonts cannot draw.
+//! figures (present, parsable SVG, referenced), and characters the bundled
+//! fonts cannot draw.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use crate::diagnostic::{self, Diagnostic, LineIndex};
+use crate::figure;
 use crate::fonts::{self, Family};
 use crate::load::{self, markdown_options};
 use crate::model::Bank;
@@ -25,11 +27,33 @@ pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
     (loaded.bank, diags)
 }
 
+/// What the checker learns about figures while it walks the bank: which
+/// media files are referenced, and each SVG's parse result (parsed once,
+/// however many answers show it).
+#[derive(Default)]
+struct Figures {
+    referenced: HashSet<String>,
+    svg_problems: HashMap<PathBuf, Option<String>>,
+}
+
+impl Figures {
+    /// Why the SVG at `file` cannot be used, or `None` when it parses.
+    fn svg_problem(&mut self, file: &Path) -> Option<String> {
+        self.svg_problems
+            .entry(file.to_path_buf())
+            .or_insert_with(|| match fs::read(file) {
+                Err(e) => Some(format!("unreadable ({e})")),
+                Ok(bytes) => figure::parse(&bytes).err().map(|e| e.to_string()),
+            })
+            .clone()
+    }
+}
+
 /// Every rule that runs on a loaded bank.
 pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     check_duplicate_ids(bank, &mut diags);
-    let mut referenced = HashSet::new();
+    let mut figures = Figures::default();
     for (_, q) in bank.questions() {
         check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
         check_title_html(&q.path, q.title_line, &q.title, &mut diags);
@@ -39,7 +63,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
                 &q.path,
                 part.body_line,
                 &part.markdown,
-                &mut referenced,
+                &mut figures,
                 &mut diags,
             );
         }
@@ -50,7 +74,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
             &intro.path,
             1,
             &intro.markdown,
-            &mut referenced,
+            &mut figures,
             &mut diags,
         );
     }
@@ -61,7 +85,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     for s in &bank.sections {
         check_text_glyphs(&bank_toml, 1, &s.title, &mut diags);
     }
-    check_unreferenced_media(bank, &referenced, &mut diags);
+    check_unreferenced_media(bank, &figures.referenced, &mut diags);
     diags
 }
 
@@ -124,6 +148,11 @@ fn check_text_glyphs(path: &Path, line: usize, text: &str, diags: &mut Vec<Diagn
     check_glyphs_in(path, line, text, Family::Sans, &mut BTreeSet::new(), diags);
 }
 
+/// How many Markdown elements may be open inside each other. Real answers
+/// use a handful (a list in a list item, bold inside, a link); thousands
+/// would exhaust the booklet renderer's stack.
+pub const MAX_NESTING: usize = 32;
+
 /// Raw HTML in a `# ` title is refused like raw HTML in a part, and so is
 /// an image: figures belong in the parts.
 fn check_title_html(path: &Path, line: usize, title: &str, diags: &mut Vec<Diagnostic>) {
@@ -162,12 +191,13 @@ fn check_markdown(
     path: &Path,
     first_line: usize,
     markdown: &str,
-    referenced: &mut HashSet<String>,
+    figures: &mut Figures,
     diags: &mut Vec<Diagnostic>,
 ) {
     let index = LineIndex::new(markdown);
     let line_at = |offset: usize| first_line + index.line(offset) - 1;
     let mut depth = 0usize;
+    let mut too_deep_reported = false;
     // The line of a top-level paragraph ending in ':' still waiting for its list.
     let mut pending_lead_in: Option<usize> = None;
     let mut seen_sans = BTreeSet::new();
@@ -187,15 +217,16 @@ fn check_markdown(
                     }
                 }
                 depth += 1;
-                if let Tag::Image { dest_url, .. } = tag {
-                    check_figure(
-                        bank,
+                if depth > MAX_NESTING && !too_deep_reported {
+                    too_deep_reported = true;
+                    diags.push(Diagnostic::error(
                         path,
                         line_at(range.start),
-                        dest_url,
-                        referenced,
-                        diags,
-                    );
+                        format!("Markdown nested more than {MAX_NESTING} levels deep (lists, quotes, emphasis or links inside each other); flatten it"),
+                    ));
+                }
+                if let Tag::Image { dest_url, .. } = tag {
+                    check_figure(bank, path, line_at(range.start), dest_url, figures, diags);
                 }
             }
             Event::End(end) => {
@@ -248,7 +279,7 @@ fn check_figure(
     path: &Path,
     line: usize,
     dest: &str,
-    referenced: &mut HashSet<String>,
+    figures: &mut Figures,
     diags: &mut Vec<Diagnostic>,
 ) {
     match bank.figure_path(dest) {
@@ -258,7 +289,9 @@ fn check_figure(
             format!("figure `{dest}` must be a file directly inside content/media/, written `media/<name>`"),
         )),
         Some(file) => {
-            referenced.insert(dest.trim_start_matches("media/").to_string());
+            figures
+                .referenced
+                .insert(dest.trim_start_matches("media/").to_string());
             let real = fs::canonicalize(&file).ok();
             let root = fs::canonicalize(&bank.root).ok();
             match fs::symlink_metadata(&file) {
@@ -269,7 +302,17 @@ fn check_figure(
                         format!("figure `{dest}` leads outside the content folder (content/media/ is a symbolic link); keep figures inside the bank"),
                     ))
                 }
-                Ok(m) if m.is_file() => {}
+                Ok(m) if m.is_file() => {
+                    if is_svg(&file) {
+                        if let Some(problem) = figures.svg_problem(&file) {
+                            diags.push(Diagnostic::error(
+                                path,
+                                line,
+                                format!("figure `{dest}` is {problem}"),
+                            ));
+                        }
+                    }
+                }
                 Ok(_) => diags.push(Diagnostic::error(
                     path,
                     line,
@@ -283,6 +326,11 @@ fn check_figure(
             }
         }
     }
+}
+
+fn is_svg(file: &Path) -> bool {
+    file.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("svg"))
 }
 
 fn check_unreferenced_media(
@@ -334,7 +382,7 @@ mod tests {
             Path::new("q.md"),
             10,
             markdown,
-            &mut HashSet::new(),
+            &mut Figures::default(),
             &mut diags,
         );
         diags
@@ -372,6 +420,19 @@ mod tests {
         );
         assert_eq!(run("![x](/etc/passwd)").len(), 1);
         assert!(run("p < 0.05 and a<b").is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_once_with_its_line() {
+        let ok = format!("{}x", "- ".repeat(MAX_NESTING / 2));
+        assert!(run(&ok).is_empty(), "{:?}", run(&ok));
+        let deep = format!("Fine.\n\n{}x", "> ".repeat(10_000));
+        assert_eq!(
+            run(&deep),
+            [format!("12: Markdown nested more than {MAX_NESTING} levels deep (lists, quotes, emphasis or links inside each other); flatten it")]
+        );
+        let emphasis = format!("{}x{}", "*a ".repeat(100), " a*".repeat(100));
+        assert_eq!(run(&emphasis).len(), 1);
     }
 
     #[test]

@@ -8,10 +8,31 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Print a line to standard output. A closed pipe (`qbank build | head -1`)
+/// is not an error worth a panic: the line is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Print a line to standard error, ignoring a closed pipe.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 use crate::check::load_and_check;
 use crate::diagnostic::Diagnostic;
 use crate::export::{self, BuildOptions, ExportError, Format, Paper};
 use crate::model::Bank;
+
+/// Stack for each exporter's thread (64 MiB of address space, used only as
+/// deep input needs it).
+const EXPORTER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -105,14 +126,14 @@ pub fn run(cli: Cli) -> u8 {
 
 fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{d}");
+        tell!("{d}");
     }
 }
 
 /// Load and check; print diagnostics; return the bank when there is no error.
 fn checked_bank(content: &Path) -> Result<Bank, u8> {
     if !content.join("bank.toml").is_file() && !content.is_dir() {
-        eprintln!("error: content folder `{}` not found", content.display());
+        tell!("error: content folder `{}` not found", content.display());
         return Err(EXIT_FAILURE);
     }
     let (bank, diags) = load_and_check(content);
@@ -122,7 +143,7 @@ fn checked_bank(content: &Path) -> Result<Bank, u8> {
         Some(bank) if errors == 0 => Ok(bank),
         _ => {
             let warnings = diags.len() - errors;
-            eprintln!("qbank: {errors} error(s), {warnings} warning(s)");
+            tell!("qbank: {errors} error(s), {warnings} warning(s)");
             Err(EXIT_CONTENT)
         }
     }
@@ -146,7 +167,7 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
         .collect();
     for f in formats {
         if !exporters.iter().any(|e| e.format() == *f) {
-            eprintln!(
+            tell!(
                 "error: format `{}` is not available in this build",
                 f.extension()
             );
@@ -154,7 +175,7 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
         }
     }
     if let Err(e) = std::fs::create_dir_all(&opts.out_dir) {
-        eprintln!(
+        tell!(
             "error: cannot create output folder {}: {e}",
             opts.out_dir.display()
         );
@@ -174,25 +195,35 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
         let running: Vec<_> = formats
             .iter()
             .map(|&format| {
-                scope.spawn(move || {
-                    let exporter = export::available()
-                        .into_iter()
-                        .find(|e| e.format() == format)
-                        .expect("format was found above");
-                    exporter.export(bank, opts)
-                })
+                // As much stack as the main thread would have, and more:
+                // deeply nested Markdown must not overflow a renderer.
+                std::thread::Builder::new()
+                    .name(format!("qbank-{}", format.extension()))
+                    .stack_size(EXPORTER_STACK_BYTES)
+                    .spawn_scoped(scope, move || {
+                        let exporter = export::available()
+                            .into_iter()
+                            .find(|e| e.format() == format)
+                            .expect("format was found above");
+                        exporter.export(bank, opts)
+                    })
             })
             .collect();
         formats
             .iter()
             .zip(running)
             .map(|(&format, thread)| {
-                let result = thread.join().unwrap_or_else(|_| {
-                    Err(ExportError::Other(anyhow::anyhow!(
-                        "internal error while writing the {} output",
-                        format.extension()
-                    )))
-                });
+                let result = match thread {
+                    Ok(thread) => thread.join().unwrap_or_else(|_| {
+                        Err(ExportError::Other(anyhow::anyhow!(
+                            "internal error while writing the {} output",
+                            format.extension()
+                        )))
+                    }),
+                    Err(e) => Err(ExportError::Other(
+                        anyhow::Error::new(e).context("cannot start a thread"),
+                    )),
+                };
                 (format, result)
             })
             .collect()
@@ -200,13 +231,13 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     let mut code = EXIT_OK;
     for (format, result) in results {
         match result {
-            Ok(summary) => println!("{summary}"),
+            Ok(summary) => say!("{summary}"),
             Err(ExportError::LockOutdated(msg)) => {
-                eprintln!("error: {msg}");
+                tell!("error: {msg}");
                 code = code.max(EXIT_CONTENT);
             }
             Err(ExportError::Other(e)) => {
-                eprintln!("error: {}: {e:#}", format.extension());
+                tell!("error: {}: {e:#}", format.extension());
                 code = EXIT_FAILURE;
             }
         }
@@ -220,21 +251,21 @@ fn apply_csv_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
         Ok(plan) => plan,
         Err(ApplyError::Refused(lines)) => {
             for line in lines {
-                eprintln!("{line}");
+                tell!("{line}");
             }
-            eprintln!("qbank: the review was not applied; no file was changed");
+            tell!("qbank: the review was not applied; no file was changed");
             return EXIT_CONTENT;
         }
         Err(ApplyError::Failed(e)) => {
-            eprintln!("error: {e:#}");
+            tell!("error: {e:#}");
             return EXIT_FAILURE;
         }
     };
     for note in &plan.notes {
-        println!("note: {note}");
+        say!("note: {note}");
     }
     for change in &plan.changes {
-        println!("{change}");
+        say!("{change}");
     }
     let summary = format!(
         "{} edit(s) in {} question file(s)",
@@ -242,15 +273,18 @@ fn apply_csv_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
         plan.files.len()
     );
     if plan.files.is_empty() {
-        println!("apply-csv: no edits; no file changed");
+        say!("apply-csv: no edits; no file changed");
     } else if dry_run {
-        print!("{}", apply::diff(&plan));
-        println!("apply-csv: dry run: {summary}; nothing written");
+        {
+            use std::io::Write as _;
+            let _ = write!(std::io::stdout().lock(), "{}", apply::diff(&plan));
+        }
+        say!("apply-csv: dry run: {summary}; nothing written");
     } else if let Err(e) = apply::write(&plan) {
-        eprintln!("error: {e:#}");
+        tell!("error: {e:#}");
         return EXIT_FAILURE;
     } else {
-        println!("apply-csv: {summary} written");
+        say!("apply-csv: {summary} written");
     }
     EXIT_OK
 }

@@ -81,5 +81,6 @@ pub fn available() -> Vec<Box<dyn Exporter>> {
     // Each exporter registers itself here.
     all.push(Box::new(crate::anki::AnkiExporter::default()));
     all.push(Box::new(crate::review_csv::ReviewCsvExporter));
+    all.push(Box::new(crate::pdf::PdfExporter));
     all
 }

@@ -1,0 +1,226 @@
+//! Figures: parses a bank's SVG figure with usvg and rasterises it with
+//! resvg for print. Text is set in the bundled DejaVu fonts (never the
+//! machine's), a figure may not pull in other files, and the pixels are
+//! composited on white so print shows no alpha artefacts.
+
+use std::sync::{Arc, OnceLock};
+
+use resvg::tiny_skia;
+use resvg::usvg;
+
+use crate::fonts;
+
+/// The largest raster side we produce, in pixels: a guard against a figure
+/// whose proportions would ask for a gigantic image.
+pub const MAX_SIDE: u32 = 16_384;
+
+/// A rasterised figure: `width` × `height` pixels, 3 bytes (R, G, B) each,
+/// row by row from the top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raster {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FigureError {
+    #[error("not a valid SVG ({0})")]
+    Parse(String),
+    #[error("cannot rasterise at {width} × {height} pixels (each side must be 1..={MAX_SIDE})")]
+    Size { width: u32, height: u32 },
+}
+
+/// The bundled DejaVu faces, loaded once.
+fn font_database() -> Arc<usvg::fontdb::Database> {
+    static DB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        for face in [
+            fonts::SANS_REGULAR,
+            fonts::SANS_BOLD,
+            fonts::SANS_ITALIC,
+            fonts::SANS_BOLD_ITALIC,
+            fonts::MONO_REGULAR,
+            fonts::MONO_BOLD,
+        ] {
+            db.load_font_data(face.to_vec());
+        }
+        // Every generic family, and usvg's last resort (serif) for a family
+        // the bundle lacks, resolves to DejaVu Sans: text is never dropped.
+        db.set_sans_serif_family(fonts::Family::Sans.name());
+        db.set_serif_family(fonts::Family::Sans.name());
+        db.set_cursive_family(fonts::Family::Sans.name());
+        db.set_fantasy_family(fonts::Family::Sans.name());
+        db.set_monospace_family(fonts::Family::Mono.name());
+        Arc::new(db)
+    })
+    .clone()
+}
+
+/// Parsing options: bundled fonts, DejaVu Sans by default, and no access to
+/// other files (an `<image>` that points elsewhere is dropped, not read).
+fn options() -> usvg::Options<'static> {
+    usvg::Options {
+        font_family: fonts::Family::Sans.name().to_string(),
+        fontdb: font_database(),
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: Box::new(|_, _, _| None),
+            resolve_string: Box::new(|_, _| None),
+        },
+        ..usvg::Options::default()
+    }
+}
+
+/// Parse an SVG document; the error says what is wrong with it.
+pub fn parse(svg: &[u8]) -> Result<usvg::Tree, FigureError> {
+    usvg::Tree::from_data(svg, &options()).map_err(|e| FigureError::Parse(e.to_string()))
+}
+
+/// Rasterise `svg` at `width` pixels wide (height keeps the figure's
+/// proportions), composited on white.
+pub fn rasterize(svg: &[u8], width: u32) -> Result<Raster, FigureError> {
+    let tree = parse(svg)?;
+    rasterize_tree(&tree, width)
+}
+
+/// Rasterise an already parsed figure; see [`rasterize`].
+pub fn rasterize_tree(tree: &usvg::Tree, width: u32) -> Result<Raster, FigureError> {
+    let size = tree.size();
+    let scale = width as f32 / size.width();
+    let height = (size.height() * scale).round().max(0.0) as u32;
+    let bad_size = FigureError::Size { width, height };
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(bad_size);
+    }
+    let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or(bad_size)?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    // Every pixel is opaque after drawing on white, so the premultiplied
+    // RGBA bytes are already the final colour: drop the alpha byte.
+    let rgb = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|px| [px[0], px[1], px[2]])
+        .collect();
+    Ok(Raster { width, height, rgb })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// Every SVG in the bank's `content/media/`, by name.
+    fn bank_figures() -> Vec<(String, Vec<u8>)> {
+        let media = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content/media");
+        let mut figures: Vec<(String, Vec<u8>)> = std::fs::read_dir(&media)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", media.display()))
+            .map(|entry| entry.expect("directory entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "svg"))
+            .map(|path| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&path).expect("read figure"))
+            })
+            .collect();
+        figures.sort();
+        figures
+    }
+
+    /// Share of pixels that are neither the white backing nor the panel.
+    fn ink_share(raster: &Raster) -> f64 {
+        let inked = raster
+            .rgb
+            .chunks_exact(3)
+            .filter(|px| px.iter().any(|&c| c < 200))
+            .count();
+        inked as f64 / (raster.width * raster.height) as f64
+    }
+
+    #[test]
+    fn every_bank_figure_parses_and_rasterises_with_ink() {
+        let figures = bank_figures();
+        assert!(
+            figures.len() >= 8,
+            "expected at least 8 figures, found {}",
+            figures.len()
+        );
+        for (name, bytes) in figures {
+            let tree = parse(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for width in [360, 1200] {
+                let raster = rasterize_tree(&tree, width).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(raster.width, width);
+                assert_eq!(
+                    raster.rgb.len(),
+                    (raster.width * raster.height * 3) as usize
+                );
+                let share = ink_share(&raster);
+                assert!(
+                    share > 0.01,
+                    "{name} at {width} px is nearly blank ({share:.4} inked)"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn figure_text_is_drawn_in_the_bundled_font() {
+        // Text is the only thing in this figure: if no font were found, usvg
+        // would drop it and the picture would be blank.
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><text x="10" y="40" font-family="DejaVu Sans" font-size="30">Recall</text></svg>"#;
+        let raster = rasterize(svg, 200).unwrap();
+        assert!(ink_share(&raster) > 0.02);
+        // A family the bundle lacks falls back to DejaVu Sans, not to nothing.
+        let other = br#"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><text x="10" y="40" font-family="Helvetica" font-size="30">Recall</text></svg>"#;
+        assert!(ink_share(&rasterize(other, 200).unwrap()) > 0.02);
+    }
+
+    #[test]
+    fn transparent_areas_become_white_not_black() {
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="10" fill="red" fill-opacity="0.5"/></svg>"#;
+        let raster = rasterize(svg, 10).unwrap();
+        // Right half: nothing drawn, so pure white.
+        assert_eq!(&raster.rgb[(9 * 3)..(9 * 3 + 3)], &[255, 255, 255]);
+        // Left half: half-transparent red over white is light red.
+        let left = &raster.rgb[0..3];
+        assert_eq!(left[0], 255);
+        assert!((120..=135).contains(&left[1]), "{left:?}");
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        assert!(matches!(parse(b"not svg"), Err(FigureError::Parse(_))));
+        assert!(matches!(parse(b"<svg"), Err(FigureError::Parse(_))));
+        assert!(matches!(
+            parse(&[0xff, 0xfe, 0x00]),
+            Err(FigureError::Parse(_))
+        ));
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>"#;
+        assert!(matches!(rasterize(svg, 0), Err(FigureError::Size { .. })));
+        let tall = br#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1000"/>"#;
+        assert!(matches!(
+            rasterize(tall, 100),
+            Err(FigureError::Size { .. })
+        ));
+    }
+
+    #[test]
+    fn figures_cannot_read_other_files() {
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image width="10" height="10" xlink:href="/etc/passwd"/></svg>"#;
+        let raster = rasterize(svg, 10).unwrap();
+        assert!(raster.rgb.iter().all(|&c| c == 255));
+    }
+
+    #[test]
+    fn rasterising_is_deterministic() {
+        let (_, bytes) = bank_figures().into_iter().next().expect("a figure");
+        assert_eq!(
+            rasterize(&bytes, 500).unwrap(),
+            rasterize(&bytes, 500).unwrap()
+        );
+    }
+}

@@ -1,0 +1,468 @@
+//! Markdown → booklet blocks: turns an answer's CommonMark (plus tables) into
+//! the small block tree the layout understands (paragraphs, headings, lists,
+//! tables, figures, code), keeping inline bold, italic and code as styled spans.
+
+use pulldown_cmark::{Alignment, Event, Parser, Tag, TagEnd};
+
+use crate::load::markdown_options;
+
+/// How a piece of inline text is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Inline {
+    pub bold: bool,
+    pub italic: bool,
+    pub code: bool,
+}
+
+/// A run of inline text with one style. `\n` inside `text` is a hard line break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub inline: Inline,
+}
+
+/// Column alignment of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// One block of an answer, in reading order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Paragraph(Vec<Span>),
+    /// A heading inside a part (`### `) or inside the intro (`## `).
+    Heading {
+        level: u8,
+        spans: Vec<Span>,
+    },
+    List {
+        /// `Some(first number)` for a numbered list.
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
+    Table {
+        aligns: Vec<Align>,
+        header: Vec<Vec<Span>>,
+        rows: Vec<Vec<Vec<Span>>>,
+    },
+    /// A paragraph that holds nothing but an image: `![alt](media/x.svg)`.
+    Figure {
+        alt: String,
+        reference: String,
+    },
+    Code(Vec<String>),
+    Quote(Vec<Block>),
+    Rule,
+}
+
+/// The plain text of some spans (for captions, outline titles and tests).
+pub fn plain_text(spans: &[Span]) -> String {
+    spans.iter().map(|s| s.text.as_str()).collect()
+}
+
+/// Parse inline Markdown (a question title) into spans.
+pub fn parse_inline(markdown: &str) -> Vec<Span> {
+    match parse(markdown).into_iter().next() {
+        Some(Block::Paragraph(spans)) | Some(Block::Heading { spans, .. }) => spans,
+        _ => vec![Span {
+            text: markdown.to_string(),
+            inline: Inline::default(),
+        }],
+    }
+}
+
+enum Container {
+    Blocks(Vec<Block>),
+    Quote(Vec<Block>),
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
+    Item(Vec<Block>),
+    Table {
+        aligns: Vec<Align>,
+        header: Vec<Vec<Span>>,
+        rows: Vec<Vec<Vec<Span>>>,
+        row: Vec<Vec<Span>>,
+        in_head: bool,
+    },
+}
+
+impl Container {
+    fn blocks(&mut self) -> Option<&mut Vec<Block>> {
+        match self {
+            Container::Blocks(b) | Container::Quote(b) | Container::Item(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+#[derive(PartialEq)]
+enum InlineKind {
+    Paragraph,
+    /// Text of a tight list item, which has no paragraph around it.
+    Loose,
+    Heading(u8),
+    Cell,
+}
+
+struct InlineBuf {
+    kind: InlineKind,
+    spans: Vec<Span>,
+    /// Images seen in this paragraph: (reference, alt text).
+    images: Vec<(String, String)>,
+    /// Text that is not inside an image (to tell a figure paragraph apart).
+    other_text: bool,
+}
+
+struct Builder {
+    stack: Vec<Container>,
+    inline: Option<InlineBuf>,
+    bold: u32,
+    italic: u32,
+    /// Inside `![...]`: (reference, alt text so far).
+    image: Option<(String, String)>,
+    code_block: Option<String>,
+}
+
+impl Builder {
+    fn push_text(&mut self, text: &str, code: bool) {
+        if let Some((_, alt)) = &mut self.image {
+            alt.push_str(text);
+            return;
+        }
+        if self.inline.is_none() {
+            self.inline = Some(InlineBuf {
+                kind: InlineKind::Loose,
+                spans: Vec::new(),
+                images: Vec::new(),
+                other_text: false,
+            });
+        }
+        let inline = Inline {
+            bold: self.bold > 0,
+            italic: self.italic > 0,
+            code,
+        };
+        let buf = self.inline.as_mut().expect("inline buffer");
+        if !text.trim().is_empty() {
+            buf.other_text = true;
+        }
+        match buf.spans.last_mut() {
+            Some(last) if last.inline == inline => last.text.push_str(text),
+            _ => buf.spans.push(Span {
+                text: text.to_string(),
+                inline,
+            }),
+        }
+    }
+
+    fn add_block(&mut self, block: Block) {
+        for c in self.stack.iter_mut().rev() {
+            if let Some(blocks) = c.blocks() {
+                blocks.push(block);
+                return;
+            }
+        }
+    }
+
+    /// Close the open inline buffer into a block of the enclosing container.
+    fn flush_inline(&mut self) {
+        let Some(buf) = self.inline.take() else {
+            return;
+        };
+        match buf.kind {
+            InlineKind::Cell => {
+                if let Some(Container::Table { row, .. }) = self.stack.last_mut() {
+                    row.push(buf.spans);
+                }
+            }
+            InlineKind::Heading(level) => self.add_block(Block::Heading {
+                level,
+                spans: buf.spans,
+            }),
+            InlineKind::Paragraph | InlineKind::Loose => {
+                if buf.images.len() == 1 && !buf.other_text {
+                    let (reference, alt) = buf.images.into_iter().next().expect("one image");
+                    self.add_block(Block::Figure { alt, reference });
+                } else if !buf.spans.is_empty() {
+                    self.add_block(Block::Paragraph(trim_spans(buf.spans)));
+                }
+            }
+        }
+    }
+
+    fn start_inline(&mut self, kind: InlineKind) {
+        self.flush_inline();
+        self.inline = Some(InlineBuf {
+            kind,
+            spans: Vec::new(),
+            images: Vec::new(),
+            other_text: false,
+        });
+    }
+}
+
+/// Drop leading and trailing whitespace of a paragraph.
+fn trim_spans(mut spans: Vec<Span>) -> Vec<Span> {
+    if let Some(first) = spans.first_mut() {
+        first.text = first.text.trim_start().to_string();
+    }
+    if let Some(last) = spans.last_mut() {
+        last.text = last.text.trim_end().to_string();
+    }
+    spans.retain(|s| !s.text.is_empty());
+    spans
+}
+
+/// Parse a part body (or the intro) into blocks.
+pub fn parse(markdown: &str) -> Vec<Block> {
+    let mut b = Builder {
+        stack: vec![Container::Blocks(Vec::new())],
+        inline: None,
+        bold: 0,
+        italic: 0,
+        image: None,
+        code_block: None,
+    };
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Start(tag) => match tag {
+                Tag::Paragraph => b.start_inline(InlineKind::Paragraph),
+                Tag::Heading { level, .. } => b.start_inline(InlineKind::Heading(level as u8)),
+                Tag::BlockQuote(_) => {
+                    b.flush_inline();
+                    b.stack.push(Container::Quote(Vec::new()));
+                }
+                Tag::CodeBlock(_) => {
+                    b.flush_inline();
+                    b.code_block = Some(String::new());
+                }
+                Tag::List(start) => {
+                    b.flush_inline();
+                    b.stack.push(Container::List {
+                        start,
+                        items: Vec::new(),
+                    });
+                }
+                Tag::Item => {
+                    b.flush_inline();
+                    b.stack.push(Container::Item(Vec::new()));
+                }
+                Tag::Table(aligns) => {
+                    b.flush_inline();
+                    b.stack.push(Container::Table {
+                        aligns: aligns
+                            .iter()
+                            .map(|a| match a {
+                                Alignment::Center => Align::Center,
+                                Alignment::Right => Align::Right,
+                                _ => Align::Left,
+                            })
+                            .collect(),
+                        header: Vec::new(),
+                        rows: Vec::new(),
+                        row: Vec::new(),
+                        in_head: false,
+                    });
+                }
+                Tag::TableHead => {
+                    if let Some(Container::Table { in_head, .. }) = b.stack.last_mut() {
+                        *in_head = true;
+                    }
+                }
+                Tag::TableCell => b.start_inline(InlineKind::Cell),
+                Tag::Emphasis => b.italic += 1,
+                Tag::Strong => b.bold += 1,
+                Tag::Image { dest_url, .. } => {
+                    b.image = Some((dest_url.to_string(), String::new()))
+                }
+                _ => {}
+            },
+            Event::End(tag) => match tag {
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::TableCell => b.flush_inline(),
+                TagEnd::BlockQuote(_) => {
+                    b.flush_inline();
+                    if let Some(Container::Quote(blocks)) = b.stack.pop() {
+                        b.add_block(Block::Quote(blocks));
+                    }
+                }
+                TagEnd::CodeBlock => {
+                    let text = b.code_block.take().unwrap_or_default();
+                    let lines = text.trim_end_matches('\n').lines().map(str::to_string);
+                    b.add_block(Block::Code(lines.collect()));
+                }
+                TagEnd::List(_) => {
+                    b.flush_inline();
+                    if let Some(Container::List { start, items }) = b.stack.pop() {
+                        b.add_block(Block::List { start, items });
+                    }
+                }
+                TagEnd::Item => {
+                    b.flush_inline();
+                    if let Some(Container::Item(blocks)) = b.stack.pop() {
+                        if let Some(Container::List { items, .. }) = b.stack.last_mut() {
+                            items.push(blocks);
+                        }
+                    }
+                }
+                TagEnd::TableHead | TagEnd::TableRow => {
+                    if let Some(Container::Table {
+                        header,
+                        rows,
+                        row,
+                        in_head,
+                        ..
+                    }) = b.stack.last_mut()
+                    {
+                        let cells = std::mem::take(row);
+                        if *in_head {
+                            *header = cells;
+                            *in_head = false;
+                        } else {
+                            rows.push(cells);
+                        }
+                    }
+                }
+                TagEnd::Table => {
+                    if let Some(Container::Table {
+                        aligns,
+                        header,
+                        rows,
+                        ..
+                    }) = b.stack.pop()
+                    {
+                        b.add_block(Block::Table {
+                            aligns,
+                            header,
+                            rows,
+                        });
+                    }
+                }
+                TagEnd::Emphasis => b.italic = b.italic.saturating_sub(1),
+                TagEnd::Strong => b.bold = b.bold.saturating_sub(1),
+                TagEnd::Image => {
+                    if let Some((reference, alt)) = b.image.take() {
+                        // Inline, the alt text stands in for the image.
+                        let had_text = b.inline.as_ref().is_some_and(|i| i.other_text);
+                        b.italic += 1;
+                        b.push_text(&alt, false);
+                        b.italic -= 1;
+                        if let Some(buf) = &mut b.inline {
+                            buf.other_text = had_text;
+                            buf.images.push((reference, alt));
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(text) => {
+                if let Some(code) = &mut b.code_block {
+                    code.push_str(&text);
+                } else {
+                    b.push_text(&text, false);
+                }
+            }
+            Event::Code(text) => b.push_text(&text, true),
+            Event::SoftBreak => b.push_text(" ", false),
+            Event::HardBreak => b.push_text("\n", false),
+            Event::Html(text) | Event::InlineHtml(text) => b.push_text(&text, false),
+            Event::Rule => {
+                b.flush_inline();
+                b.add_block(Block::Rule);
+            }
+            _ => {}
+        }
+    }
+    b.flush_inline();
+    match b.stack.into_iter().next() {
+        Some(Container::Blocks(blocks)) => blocks,
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Span {
+        Span {
+            text: s.into(),
+            inline: Inline::default(),
+        }
+    }
+
+    #[test]
+    fn paragraph_with_styles() {
+        let blocks = parse("A **bold** and *it* with `code`.");
+        let Block::Paragraph(spans) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(plain_text(spans), "A bold and it with code.");
+        assert!(spans[1].inline.bold);
+        assert!(spans[3].inline.italic);
+        assert!(spans[5].inline.code);
+    }
+
+    #[test]
+    fn tight_and_numbered_lists() {
+        let blocks = parse("Lead-in:\n\n- one\n- **two:** more\n\n3. three\n4. four\n");
+        assert_eq!(blocks.len(), 3);
+        let Block::List { start, items } = &blocks[1] else {
+            panic!()
+        };
+        assert_eq!(*start, None);
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0], vec![Block::Paragraph(vec![text("one")])]);
+        let Block::List { start, items } = &blocks[2] else {
+            panic!()
+        };
+        assert_eq!(*start, Some(3));
+        assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn nested_list_stays_inside_its_item() {
+        let blocks = parse("- outer\n  - inner\n- next\n");
+        let Block::List { items, .. } = &blocks[0] else {
+            panic!()
+        };
+        assert_eq!(items.len(), 2);
+        assert!(matches!(items[0][1], Block::List { .. }));
+    }
+
+    #[test]
+    fn table_and_figure() {
+        let blocks = parse("| A | B |\n|---|--:|\n| 1 | 2 |\n\n![Loss curves](media/x.svg)\n");
+        let Block::Table {
+            aligns,
+            header,
+            rows,
+        } = &blocks[0]
+        else {
+            panic!()
+        };
+        assert_eq!(aligns, &vec![Align::Left, Align::Right]);
+        assert_eq!(plain_text(&header[1]), "B");
+        assert_eq!(plain_text(&rows[0][0]), "1");
+        assert_eq!(
+            blocks[1],
+            Block::Figure {
+                alt: "Loss curves".into(),
+                reference: "media/x.svg".into()
+            }
+        );
+    }
+
+    #[test]
+    fn inline_image_keeps_its_alt_text() {
+        let blocks = parse("See ![the curve](media/x.svg) here.");
+        let Block::Paragraph(spans) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(plain_text(spans), "See the curve here.");
+    }
+}
