@@ -36,6 +36,10 @@ pub struct Lock {
     pub version: u32,
     /// The bank id the lock belongs to.
     pub bank: String,
+    /// How many `[notes.*]` and `[removed.*]` records follow: a lock cut
+    /// short (even at a line boundary, where it is still valid TOML) is
+    /// caught instead of read as a bank with fewer notes.
+    pub records: usize,
     pub notetype: Stamp,
     /// Question id → its note's record.
     #[serde(default)]
@@ -153,6 +157,7 @@ pub fn plan(
     let mut lock = Lock {
         version: LOCK_VERSION,
         bank: bank_id.to_string(),
+        records: 0,
         notetype,
         notes: BTreeMap::new(),
         removed: previous.map(|l| l.removed.clone()).unwrap_or_default(),
@@ -187,6 +192,7 @@ pub fn plan(
             }
         }
     }
+    lock.records = lock.notes.len() + lock.removed.len();
     Plan {
         lock,
         changed,
@@ -230,8 +236,8 @@ impl Lock {
         let mut out = String::with_capacity(160 * (self.notes.len() + self.removed.len()) + 200);
         let _ = write!(
             out,
-            "version = {}\nbank = \"{}\"\n\n[notetype]\nhash = \"{}\"\nmod = {}\n",
-            self.version, self.bank, self.notetype.hash, self.notetype.mtime
+            "version = {}\nbank = \"{}\"\nrecords = {}\n\n[notetype]\nhash = \"{}\"\nmod = {}\n",
+            self.version, self.bank, self.records, self.notetype.hash, self.notetype.mtime
         );
         for (table, entries) in [("notes", &self.notes), ("removed", &self.removed)] {
             for (id, s) in entries {
@@ -291,6 +297,14 @@ impl Lock {
                 }
             }
         }
+        let found = lock.notes.len() + lock.removed.len();
+        if found != lock.records {
+            bail!(
+                "{}: the lock says it holds {} records but {found} were found: it was cut short or edited by hand",
+                at(),
+                lock.records
+            );
+        }
         if let Some(id) = lock.notes.keys().find(|id| lock.removed.contains_key(*id)) {
             bail!("{}: `{id}` is listed both in notes and in removed", at());
         }
@@ -315,6 +329,7 @@ impl Lock {
         let mut lines = body.split('\n');
         let version = number(lines.next(), "version")?;
         let bank = string(lines.next(), "bank")?.to_string();
+        let records = number(lines.next(), "records")?;
         if !lines.next()?.is_empty() || lines.next()? != "[notetype]" {
             return None;
         }
@@ -325,6 +340,7 @@ impl Lock {
         let mut lock = Lock {
             version,
             bank,
+            records,
             notetype,
             notes: BTreeMap::new(),
             removed: BTreeMap::new(),
@@ -546,5 +562,17 @@ mod tests {
         let edited = text.replace(&note_guid("b", "x"), "qbdeadbeef");
         let err = format!("{:#}", Lock::parse(&edited, path, "b").unwrap_err());
         assert!(err.contains("not this question's GUID"), "{err}");
+    }
+
+    #[test]
+    fn a_lock_cut_short_at_a_line_boundary_is_an_error() {
+        let p = plan(None, "b", &[note("x", 'a'), note("y", 'b')], &h('c'), 100);
+        let text = p.lock.to_text().unwrap();
+        // Still valid TOML, one note short.
+        let cut = &text[..text.find("\n[notes.y]").unwrap() + 1];
+        let err = Lock::parse(cut, Path::new("bank.lock"), "b")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("holds 2 records but 1 were found"), "{err}");
     }
 }
