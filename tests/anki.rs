@@ -9,6 +9,9 @@
 //! Every case runs on the fixture bank (which has a figure) and on the real
 //! bank in `content/` (`$QBANK_REAL_CONTENT` overrides the folder).
 
+mod common;
+use common::copy_dir;
+
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -142,19 +145,6 @@ fn anki(args: &[&str]) -> Value {
 }
 
 // ---------------------------------------------------------------- banks
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 fn load(content: &Path) -> Bank {
     let (bank, diags) = qbank::check::load_and_check(content);

@@ -1,6 +1,9 @@
 //! `qbank check` over the fixture banks: every broken bank reports each of
 //! its problems at the right `path:line` with exit code 1; good banks pass.
 
+mod common;
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -275,24 +278,10 @@ fn every_problem_is_reported_in_one_run() {
     );
 }
 
-/// Copy a fixture bank into a temporary folder.
-fn copy_bank(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_bank(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn crlf_and_bom_are_accepted_silently() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_bank(&repo().join("tests/fixtures/good"), tmp.path());
+    copy_dir(&repo().join("tests/fixtures/good"), tmp.path());
     for rel in [
         "bank.toml",
         "a-basics/01-overfitting.md",
@@ -310,7 +299,7 @@ fn crlf_and_bom_are_accepted_silently() {
 #[test]
 fn a_five_megabyte_single_line_does_not_panic() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_bank(&repo().join("tests/fixtures/good"), tmp.path());
+    copy_dir(&repo().join("tests/fixtures/good"), tmp.path());
     let p = tmp.path().join("b-models/01-linear-regression.md");
     let text = std::fs::read_to_string(&p).unwrap();
     let long = "word ".repeat(1_000_000);

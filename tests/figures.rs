@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+mod common;
+use common::copy_dir;
+
 #[path = "../examples/figures/catalogue.rs"]
 mod catalogue;
 #[path = "../examples/figures/charts.rs"]
@@ -94,19 +97,6 @@ fn figure_text_is_dejavu_sans_and_large_enough_for_a_phone() {
 }
 
 // ---------------------------------------------------------------- the deck
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A copy of the real bank to build from, so the committed lock is untouched.
 fn bank_copy() -> (tempfile::TempDir, PathBuf) {

@@ -4,6 +4,9 @@
 //! The unwritable-folder cases need `chattr` (Debian's e2fsprogs) when the
 //! tests run as root, since root writes through permission bits.
 
+mod common;
+use common::copy_dir;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,19 +19,6 @@ const UNREFERENCED: &str =
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A copy of the good fixture bank in a temporary folder, with an `out/`.

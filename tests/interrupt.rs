@@ -5,6 +5,9 @@
 //! Leftovers are only clearly named `.qbank-*.tmp` entries, which a later
 //! build removes once they are old.
 
+mod common;
+use common::copy_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -125,18 +128,6 @@ fn files(root: &Path) -> (Files, Vec<String>) {
         std::fs::read(root.join("content/bank.lock")).unwrap(),
     );
     (outputs, temporaries)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //! Banks: the small fixture, the seven-section booklet fixture, and the real
 //! `content/` once it holds questions.
 
+mod common;
+use common::copy_dir;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -602,17 +605,4 @@ fn a_broken_figure_is_a_clear_error() {
     assert!(stderr.contains("loss-curves.svg"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.join("fixture-bank.pdf").exists());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
