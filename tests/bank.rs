@@ -153,3 +153,28 @@ fn errata_entries_name_questions_of_the_bank() {
         );
     }
 }
+
+#[test]
+fn the_fraud_system_is_sized_the_same_in_both_answers() {
+    let bank = real_bank();
+    let example = |id: &str| {
+        bank.questions()
+            .find(|(_, q)| q.id == id)
+            .map(|(_, q)| q.example.markdown.clone())
+            .unwrap()
+    };
+    let design = example("fraud-detection-design");
+    let capacity = example("capacity-estimation");
+    // 10M/day ÷ 86,400 × 10 ≈ 1,160 peak TPS; 1000/15 ms ≈ 67 RPS per pod;
+    // 1,160/67 × 1.5 ≈ 26 pods.
+    for text in [&design, &capacity] {
+        let lower = text.to_lowercase();
+        for figure in ["1,160 peak tps", "26 pods", "67 r"] {
+            assert!(lower.contains(figure), "`{figure}` missing from: {text}");
+        }
+        assert!(
+            !lower.contains("× 0.8"),
+            "a utilisation factor in the cost: {text}"
+        );
+    }
+}
