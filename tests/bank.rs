@@ -178,3 +178,22 @@ fn the_fraud_system_is_sized_the_same_in_both_answers() {
         );
     }
 }
+#[test]
+fn no_leftovers_from_the_course_the_source_belonged_to() {
+    let bank = real_bank();
+    let intro = bank.intro.as_ref().expect("intro.md");
+    let mut texts = vec![(intro.path.clone(), intro.markdown.clone())];
+    for (_, q) in bank.questions() {
+        texts.push((q.path.clone(), std::fs::read_to_string(&q.path).unwrap()));
+    }
+    for (path, text) in texts {
+        let lower = text.to_lowercase();
+        for leftover in ["(module ", "this module", "chaduvuko"] {
+            assert!(
+                !lower.contains(leftover),
+                "{} still says `{leftover}`",
+                path.display()
+            );
+        }
+    }
+}
