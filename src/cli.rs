@@ -62,7 +62,7 @@ pub enum Command {
         /// The output folder.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Formats to write, comma-separated (default: every format).
+        /// Formats to write, comma-separated (default: apkg,pdf,csv; xlsx writes the review workbook).
         #[arg(long, value_enum, value_delimiter = ',')]
         format: Vec<Format>,
         /// Paper size of the PDF booklet.
@@ -163,7 +163,9 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     };
     let exporters: Vec<_> = export::available()
         .into_iter()
-        .filter(|e| formats.is_empty() || formats.contains(&e.format()))
+        .filter(|e| {
+            (formats.is_empty() && e.format().in_default_build()) || formats.contains(&e.format())
+        })
         .collect();
     for f in formats {
         if !exporters.iter().any(|e| e.format() == *f) {
@@ -232,6 +234,10 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     for (format, result) in results {
         match result {
             Ok(summary) => say!("{summary}"),
+            Err(ExportError::Content(msg)) => {
+                tell!("{msg}");
+                code = code.max(EXIT_CONTENT);
+            }
             Err(ExportError::LockOutdated(msg)) => {
                 tell!("error: {msg}");
                 code = code.max(EXIT_CONTENT);

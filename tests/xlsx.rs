@@ -1,0 +1,152 @@
+//! The review workbook end to end: `qbank build --format xlsx` read back with
+//! calamine and inspected with openpyxl (Python, in the test venv), edits
+//! made with openpyxl applied by `qbank apply`, and every refusal.
+//! LibreOffice round trips of the workbook live in `tests/csv_libreoffice.rs`.
+
+mod review_sheet;
+
+use std::fs;
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx};
+use qbank::check::load_and_check;
+use qbank::review_csv::xlsx::columns;
+use review_sheet::{build_xlsx, content_copy, repo, run_python, snapshot, stderr};
+use serde_json::Value;
+
+fn inspect(xlsx: &Path) -> Value {
+    let script = fs::read_to_string(repo().join("tests/xlsx/inspect.py")).unwrap();
+    serde_json::from_str(&run_python(&script, &[xlsx.to_str().unwrap()])).unwrap()
+}
+
+/// `edit.py IN OUT (ID COLUMN EXPR)...` with openpyxl.
+pub fn openpyxl_edit(from: &Path, to: &Path, edits: &[(&str, &str, &str)]) {
+    let script = fs::read_to_string(repo().join("tests/xlsx/edit.py")).unwrap();
+    let mut args = vec![from.to_str().unwrap(), to.to_str().unwrap()];
+    for (id, column, expr) in edits {
+        args.extend([*id, *column, *expr]);
+    }
+    run_python(&script, &args);
+}
+
+#[test]
+fn workbook_holds_the_bank_as_text_and_is_byte_identical() {
+    let (_tmp, content, out) = content_copy();
+    let path = build_xlsx(&content, &out);
+    let bytes = fs::read(&path).unwrap();
+    let again = build_xlsx(&content, &out);
+    assert_eq!(
+        fs::read(again).unwrap(),
+        bytes,
+        "same bank, different bytes"
+    );
+
+    let (bank, _) = load_and_check(&content);
+    let bank = bank.unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["Questions", "How to review"]);
+    let range = book.worksheet_range("Questions").unwrap();
+    let rows: Vec<_> = range.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, columns());
+    assert_eq!(rows.len(), 1 + bank.question_count());
+    for ((section, q), row) in bank.questions().zip(&rows[1..]) {
+        for cell in row.iter() {
+            assert!(
+                matches!(cell, Data::String(_) | Data::Empty),
+                "a cell that is not text: {cell:?}"
+            );
+        }
+        let value = |name: &str| row[header.iter().position(|h| h == name).unwrap()].to_string();
+        assert_eq!(value("number"), q.number.to_string());
+        assert_eq!(value("section"), section.heading());
+        assert_eq!(value("id"), q.id);
+        assert_eq!(value("question"), q.title);
+        assert_eq!(value("plain_english"), q.plain.markdown);
+        assert_eq!(value("technical_depth"), q.technical.markdown);
+        assert_eq!(value("real_world_example"), q.example.markdown);
+        assert_eq!(value("tags"), q.tags.join("; "));
+        assert_eq!(value("comment"), "");
+    }
+}
+
+#[test]
+fn openpyxl_sees_strings_locked_identity_and_protection() {
+    let (_tmp, content, out) = content_copy();
+    let path = build_xlsx(&content, &out);
+    let seen = inspect(&path);
+    assert_eq!(
+        seen["sheets"],
+        serde_json::json!(["Questions", "How to review"])
+    );
+    assert_eq!(seen["protected"], true);
+    assert_eq!(seen["password"], Value::Null, "protection has no password");
+    assert_eq!(seen["how_to_protected"], true);
+    assert_eq!(seen["freeze"], "D2");
+    assert_eq!(seen["rows"], 3);
+    for name in columns() {
+        let c = &seen["columns"][name];
+        // The empty comment cells are blank (formatted, unlocked) cells.
+        let types = if name == "comment" { "n" } else { "s" };
+        assert_eq!(c["types"], serde_json::json!([types]), "{name}: {c}");
+        assert_eq!(c["header_bold"], true, "{name}");
+        assert_eq!(c["top"], serde_json::json!([true]), "{name}");
+        let locked = ["number", "section", "id", "guid", "content_hash"].contains(&name);
+        assert_eq!(c["locked"], serde_json::json!([locked]), "{name}: {c}");
+        if !locked {
+            assert_eq!(c["wrapped"], serde_json::json!([true]), "{name}");
+        }
+    }
+    // Wider columns for the answers than for the identity.
+    let width = |n: &str| seen["columns"][n]["width"].as_f64().unwrap();
+    assert!(width("technical_depth") > 2.0 * width("id"));
+    assert!(width("number") < width("section"));
+    // Two sections, two tints.
+    let fills = seen["fills"].as_array().unwrap();
+    assert_eq!(fills[0], fills[1], "same section, same tint");
+    assert_ne!(fills[1], fills[2], "next section, another tint");
+    // The tags column offers the bank's tags.
+    let v = &seen["validations"][0];
+    assert_eq!(v["sqref"], "H2:H4");
+    assert_eq!(v["type"], "list");
+    assert_eq!(v["style"], "information");
+    assert!(
+        v["formula"].as_str().unwrap().contains("How to review"),
+        "{v}"
+    );
+}
+
+#[test]
+fn an_answer_over_the_cell_limit_is_refused_at_export() {
+    let (_tmp, content, out) = content_copy();
+    let file = content.join("b-models/01-linear-regression.md");
+    let long = "A long sentence for the cell limit. ".repeat(1000);
+    let text = fs::read_to_string(&file).unwrap().replace(
+        "It draws the straight line that best fits the points.",
+        &format!("It draws the straight line that best fits the points. {long}"),
+    );
+    fs::write(&file, text).unwrap();
+    let result = review_sheet::qbank(&[
+        "build",
+        "--content",
+        content.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "xlsx,csv",
+    ]);
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("01-linear-regression.md:") && err.contains(": error: `Plain English` is 36"),
+        "{err}"
+    );
+    assert!(err.contains("at most 32767"), "{err}");
+    assert!(
+        !out.join("fixture-bank.xlsx").exists(),
+        "a workbook was written"
+    );
+    // The CSV is written, with the same warning.
+    let said = review_sheet::stdout(&result);
+    assert!(said.contains(": warning: `Plain English` is 36"), "{said}");
+}
