@@ -11,7 +11,7 @@ use std::path::Path;
 use calamine::{Data, Reader, Xlsx};
 use qbank::check::load_and_check;
 use qbank::review_csv::xlsx::columns;
-use review_sheet::{build_xlsx, content_copy, repo, run_python, snapshot, stderr};
+use review_sheet::{apply, build_xlsx, content_copy, repo, run_python, snapshot, stderr, stdout};
 use serde_json::Value;
 
 fn inspect(xlsx: &Path) -> Value {
@@ -149,4 +149,84 @@ fn an_answer_over_the_cell_limit_is_refused_at_export() {
     // The CSV is written, with the same warning.
     let said = review_sheet::stdout(&result);
     assert!(said.contains(": warning: `Plain English` is 36"), "{said}");
+}
+
+#[test]
+fn an_untouched_workbook_applies_as_no_change() {
+    let (_tmp, content, out) = content_copy();
+    let path = build_xlsx(&content, &out);
+    let before = snapshot(&content);
+    let result = apply(&path, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stdout(&result).contains("no edits"), "{}", stdout(&result));
+    assert_eq!(snapshot(&content), before);
+}
+
+#[test]
+fn an_openpyxl_edit_lands_in_one_part_and_one_tags_line() {
+    let (_tmp, content, out) = content_copy();
+    let path = build_xlsx(&content, &out);
+    let reviewed = out.join("reviewed.xlsx");
+    openpyxl_edit(
+        &path,
+        &reviewed,
+        &[
+            (
+                "precision-recall",
+                "technical_depth",
+                "old.replace('Pick the threshold', 'Choose the threshold')",
+            ),
+            ("precision-recall", "tags", "old + '; statistics'"),
+            (
+                "overfitting",
+                "comment",
+                "'Is the Flipkart figure still right?\\nPlease check.'",
+            ),
+        ],
+    );
+    let before = snapshot(&content);
+    let file = content.join("a-basics/02-precision-recall.md");
+    let old = fs::read_to_string(&file).unwrap();
+
+    let dry = apply(&reviewed, &content, &["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let said = stdout(&dry);
+    assert!(said.contains("Choose the threshold"), "{said}");
+    assert!(said.contains("+tags = ["), "{said}");
+    let note = format!(
+        "{}:6: note: Is the Flipkart figure still right? ⏎ Please check.",
+        content.join("a-basics/01-overfitting.md").display()
+    );
+    assert!(said.contains(&note), "{said}");
+    assert_eq!(snapshot(&content), before, "the dry run wrote");
+
+    let result = apply(&reviewed, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let said = stdout(&result);
+    assert!(said.contains(&note), "{said}");
+    assert!(
+        said.contains("2 edit(s) in 1 question file(s) written"),
+        "{said}"
+    );
+    let after = snapshot(&content);
+    for (p, bytes) in &before {
+        if *p != file {
+            assert_eq!(&after[p], bytes, "{} changed", p.display());
+        }
+    }
+    let new = fs::read_to_string(&file).unwrap();
+    let changed: Vec<(&str, &str)> = old
+        .lines()
+        .zip(new.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(old.lines().count(), new.lines().count());
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert!(changed[0].1.starts_with("tags = [") && changed[0].1.ends_with("\"statistics\"]"));
+    assert_eq!(
+        changed[1].1,
+        changed[1]
+            .0
+            .replace("Pick the threshold", "Choose the threshold")
+    );
 }
