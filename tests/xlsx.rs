@@ -230,3 +230,161 @@ fn an_openpyxl_edit_lands_in_one_part_and_one_tags_line() {
             .replace("Pick the threshold", "Choose the threshold")
     );
 }
+
+/// `tamper.py IN OUT ACTION` with openpyxl.
+fn tampered(xlsx: &Path, action: &str) -> std::path::PathBuf {
+    let script = fs::read_to_string(repo().join("tests/xlsx/tamper.py")).unwrap();
+    let to = xlsx.with_file_name(format!("{action}.xlsx"));
+    run_python(
+        &script,
+        &[xlsx.to_str().unwrap(), to.to_str().unwrap(), action],
+    );
+    to
+}
+
+/// Apply `sheet`: refused with exit 1, every `expected` text in the
+/// errors, no file of the bank changed.
+fn assert_refused(sheet: &Path, content: &Path, expected: &[&str]) -> String {
+    let before = snapshot(content);
+    for extra in [&["--dry-run"][..], &[]] {
+        let result = apply(sheet, content, extra);
+        let err = stderr(&result);
+        assert_eq!(result.status.code(), Some(1), "{extra:?}: {err}");
+        for e in expected {
+            assert!(err.contains(e), "{extra:?}: expected `{e}` in:\n{err}");
+        }
+        assert!(err.contains("no file was changed"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(snapshot(content), before, "a refused sheet wrote");
+    }
+    stderr(&apply(sheet, content, &[]))
+}
+
+#[test]
+fn refuses_edited_identity_columns_naming_the_cells() {
+    let (_tmp, content, out) = content_copy();
+    let xlsx = build_xlsx(&content, &out);
+    let bad = tampered(&xlsx, "identity");
+    let name = bad.display().to_string();
+    assert_refused(
+        &bad,
+        &content,
+        &[
+            &format!("{name}:Questions!I2: error: `guid` is read-only"),
+            &format!("{name}:Questions!B3: error: `section` is read-only"),
+        ],
+    );
+}
+
+#[test]
+fn refuses_a_row_moved_to_another_sheet() {
+    let (_tmp, content, out) = content_copy();
+    let xlsx = build_xlsx(&content, &out);
+    let bad = tampered(&xlsx, "move-row");
+    let name = bad.display().to_string();
+    assert_refused(
+        &bad,
+        &content,
+        &[
+            &format!("{name}:error: extra sheet \"Sheet2\""),
+            &format!("{name}:Sheet2!I1: error: holds the row of question `precision-recall`"),
+        ],
+    );
+}
+
+#[test]
+fn refuses_merged_cells_an_extra_sheet_and_a_formula() {
+    let (_tmp, content, out) = content_copy();
+    let xlsx = build_xlsx(&content, &out);
+    let merged = tampered(&xlsx, "merge");
+    let name = merged.display().to_string();
+    assert_refused(
+        &merged,
+        &content,
+        &[&format!(
+            "{name}:Questions!E2: error: merged cells Questions!E2:F2"
+        )],
+    );
+    let extra = tampered(&xlsx, "extra-sheet");
+    assert_refused(&extra, &content, &["extra sheet \"Notes\""]);
+    let formula = tampered(&xlsx, "formula");
+    let name = formula.display().to_string();
+    assert_refused(
+        &formula,
+        &content,
+        &[&format!(
+            "{name}:Questions!G4: error: the cell holds a formula (`=1+1`)"
+        )],
+    );
+}
+
+#[test]
+fn refuses_a_cell_cut_at_the_spreadsheet_limit() {
+    let (_tmp, content, out) = content_copy();
+    let xlsx = build_xlsx(&content, &out);
+    let cut = tampered(&xlsx, "cut-cell");
+    let name = cut.display().to_string();
+    assert_refused(
+        &cut,
+        &content,
+        &[&format!(
+            "{name}:Questions!F2: error: the cell is exactly 32767 characters"
+        )],
+    );
+}
+
+#[test]
+fn refuses_encrypted_corrupt_and_misnamed_files() {
+    let (_tmp, content, out) = content_copy();
+    let xlsx = build_xlsx(&content, &out);
+    let bytes = fs::read(&xlsx).unwrap();
+
+    // An OLE compound file: what Excel writes for a workbook with a
+    // password to open (and for an old .xls).
+    let encrypted = out.join("encrypted.xlsx");
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(4096, 0);
+    fs::write(&encrypted, ole).unwrap();
+    assert_refused(
+        &encrypted,
+        &content,
+        &["encrypted (password-protected) workbook"],
+    );
+
+    let corrupt = out.join("corrupt.xlsx");
+    fs::write(&corrupt, &bytes[..bytes.len() / 2]).unwrap();
+    let name = corrupt.display().to_string();
+    assert_refused(
+        &corrupt,
+        &content,
+        &[&format!(
+            "{name}:error: the file is not a readable .xlsx workbook"
+        )],
+    );
+
+    let csv_named_xlsx = out.join("sheet.xlsx");
+    fs::write(
+        &csv_named_xlsx,
+        "number,section,id\r\n1,A. Basics,overfitting\r\n",
+    )
+    .unwrap();
+    assert_refused(
+        &csv_named_xlsx,
+        &content,
+        &["named .xlsx but is not a workbook"],
+    );
+
+    let xlsx_named_csv = out.join("sheet.csv");
+    fs::write(&xlsx_named_csv, &bytes).unwrap();
+    assert_refused(
+        &xlsx_named_csv,
+        &content,
+        &["named .csv but is an .xlsx workbook"],
+    );
+
+    // A workbook with another name is read by its content.
+    let renamed = out.join("review-from-editor");
+    fs::write(&renamed, &bytes).unwrap();
+    let result = apply(&renamed, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+}

@@ -6,7 +6,7 @@
 //! the changed files, all or none. Any problem refuses the whole sheet and
 //! nothing is written.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -386,9 +386,12 @@ fn read_sheet(
             "the file is named .xlsx but is not a workbook (it is text, a CSV?); rename it to .csv, or send the workbook itself",
         )),
         (FileKind::Workbook, _) => {
-            let ids: BTreeSet<&str> = bank.questions().map(|(_, q)| q.id.as_str()).collect();
+            let guids: HashMap<String, String> = bank
+                .questions()
+                .map(|(_, q)| (crate::identity::note_guid(&bank.id, &q.id), q.id.clone()))
+                .collect();
             let (sheet, problems) =
-                xlsx::read_workbook(bytes, &ids).map_err(SheetProblem::at_sheet)?;
+                xlsx::read_workbook(bytes, &guids).map_err(SheetProblem::at_sheet)?;
             Ok((sheet, SheetForm::Workbook, problems))
         }
         (FileKind::Text, _) => Ok((read::parse(bytes)?, SheetForm::Csv, Vec::new())),
@@ -417,7 +420,7 @@ pub fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
 
     let mut notes = Vec::new();
     let cols = find_columns(&sheet, &mut problems, &mut notes);
-    if problems.iter().any(|p| p.row <= 1) {
+    if problems.iter().any(|p| p.row == 1) {
         return Err(refuse(form, problems));
     }
 

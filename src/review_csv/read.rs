@@ -13,6 +13,8 @@ pub struct SheetProblem {
     /// 0-based column index, when the problem is in one cell.
     pub column: Option<usize>,
     pub message: String,
+    /// In a workbook, the sheet when it is not "Questions".
+    pub sheet: Option<String>,
 }
 
 impl SheetProblem {
@@ -21,6 +23,15 @@ impl SheetProblem {
             row,
             column,
             message: message.into(),
+            sheet: None,
+        }
+    }
+
+    /// A problem in a cell of another sheet of a workbook.
+    pub fn on_sheet(sheet: &str, row: usize, column: usize, message: impl Into<String>) -> Self {
+        SheetProblem {
+            sheet: Some(sheet.to_string()),
+            ..SheetProblem::new(row, Some(column), message)
         }
     }
 
@@ -33,6 +44,7 @@ impl SheetProblem {
     /// `Questions!D14: error: message`, `Questions!14:14: error: …` for a
     /// row, `error: …` for the whole workbook.
     pub fn in_workbook(&self, sheet: &str) -> String {
+        let sheet = self.sheet.as_deref().unwrap_or(sheet);
         match (self.row, self.column) {
             (0, _) => format!("error: {}", self.message),
             (row, Some(c)) => format!("{sheet}!{}{row}: error: {}", column_letter(c), self.message),
@@ -241,5 +253,7 @@ mod tests {
         let row = SheetProblem::new(4, None, "moved");
         assert_eq!(row.in_workbook("Questions"), "Questions!4:4: error: moved");
         assert_eq!(SheetProblem::at_sheet("x").to_string(), "error: x");
+        let other = SheetProblem::on_sheet("Sheet2", 3, 0, "moved");
+        assert_eq!(other.in_workbook("Questions"), "Sheet2!A3: error: moved");
     }
 }

@@ -312,11 +312,12 @@ pub fn cell_name(sheet: &str, row: usize, column: usize) -> String {
 
 /// Read a reviewed workbook into a [`Sheet`] of its "Questions" rows.
 /// Problems of the workbook itself (an extra sheet, merged cells, a formula,
-/// a question row on another sheet) are returned as well; a file calamine
+/// a question row on another sheet, found by `guids`: guid → question id)
+/// are returned as well; a file calamine
 /// cannot open is an error message.
 pub fn read_workbook(
     bytes: &[u8],
-    bank_ids: &BTreeSet<&str>,
+    guids: &std::collections::HashMap<String, String>,
 ) -> Result<(Sheet, Vec<SheetProblem>), String> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         format!("the file is not a readable .xlsx workbook ({e}); save it again as \"Excel Workbook (.xlsx)\"")
@@ -339,17 +340,21 @@ pub fn read_workbook(
         if name == QUESTIONS_SHEET {
             continue;
         }
-        // A question row pasted onto another sheet would be silently dropped.
+        // A question row pasted onto another sheet would be silently
+        // dropped: its `guid` cell gives it away.
         if let Ok(range) = book.worksheet_range(name) {
+            let (r0, c0) = range.start().unwrap_or((0, 0));
             for (r, c, data) in range.used_cells() {
                 let text = cell_text(data);
-                if bank_ids.contains(text.trim()) {
-                    let (r0, c0) = range.start().unwrap_or((0, 0));
-                    problems.push(workbook_problem(format!(
-                        "{}: holds question id `{}`: question rows belong on the sheet \"{QUESTIONS_SHEET}\"",
-                        cell_name(name, r0 as usize + r, c0 as usize + c),
-                        text.trim()
-                    )));
+                if let Some(id) = guids.get(text.trim()) {
+                    problems.push(SheetProblem::on_sheet(
+                        name,
+                        r0 as usize + r + 1,
+                        c0 as usize + c,
+                        format!(
+                            "holds the row of question `{id}` (its guid): question rows belong on the sheet \"{QUESTIONS_SHEET}\"; move it back"
+                        ),
+                    ));
                 }
             }
         }
