@@ -7,7 +7,6 @@ mod review_sheet;
 use std::fs;
 
 use qbank::check::load_and_check;
-use qbank::note::NoteContent;
 use qbank::review_csv::COLUMNS;
 use review_sheet::{
     apply_csv, build_csv, content_copy, edit_cell, make_formula_like, read_sheet, snapshot, stderr,
@@ -40,7 +39,6 @@ fn export_parses_back_to_exactly_the_bank() {
     assert_eq!(sheet.header, COLUMNS);
     assert_eq!(sheet.rows.len(), bank.question_count());
     for ((section, q), row) in bank.questions().zip(&sheet.rows) {
-        let note = NoteContent::build(&bank, section, q).unwrap();
         let value = |name: &str| {
             let cell = &row[COLUMNS.iter().position(|c| *c == name).unwrap()];
             qbank::review_csv::formula::restore(cell).to_string()
@@ -53,8 +51,12 @@ fn export_parses_back_to_exactly_the_bank() {
         assert_eq!(value("technical_depth"), q.technical.markdown);
         assert_eq!(value("real_world_example"), q.example.markdown);
         assert_eq!(value("tags"), q.tags.join("; "));
-        assert_eq!(value("guid"), note.guid);
-        assert_eq!(value("content_hash"), note.hash);
+        assert_eq!(value("guid"), qbank::identity::note_guid(&bank.id, &q.id));
+        let hash = value("content_hash");
+        assert!(
+            hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{hash}"
+        );
     }
     // σ and ₹ arrive intact.
     assert!(sheet.rows[0].iter().any(|c| c.contains('σ')));
@@ -704,4 +706,53 @@ fn an_answer_too_long_for_a_cell_is_warned_at_export_and_a_cut_cell_refused() {
         "{err}"
     );
     assert_eq!(snapshot(&content), before);
+}
+
+/// id → content_hash of the CSV at `path`.
+fn hashes(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let sheet = read_sheet(&fs::read(path).unwrap());
+    let col = |n: &str| sheet.header.iter().position(|h| h == n).unwrap();
+    sheet
+        .rows
+        .iter()
+        .map(|r| (r[col("id")].clone(), r[col("content_hash")].clone()))
+        .collect()
+}
+
+#[test]
+fn content_hash_follows_the_source_and_the_figures_bytes() {
+    let (_tmp, content, out) = content_copy();
+    let first = hashes(&build_csv(&content, &out));
+    assert_eq!(first.len(), 3);
+    let distinct: std::collections::BTreeSet<_> = first.values().collect();
+    assert_eq!(distinct.len(), 3, "{first:?}");
+    // Unchanged bank, unchanged hashes.
+    assert_eq!(hashes(&build_csv(&content, &out)), first);
+
+    // The figure's bytes change: only the question showing it changes.
+    let svg = content.join("media/loss-curves.svg");
+    let mut bytes = fs::read(&svg).unwrap();
+    bytes.extend_from_slice(b"<!-- redrawn -->\n");
+    fs::write(&svg, bytes).unwrap();
+    let second = hashes(&build_csv(&content, &out));
+    for (id, hash) in &second {
+        assert_eq!(hash != &first[id], id == "overfitting", "{id}");
+    }
+
+    // A tag and a part edited: only their question changes.
+    let file = content.join("b-models/01-linear-regression.md");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replacen("tags = [", "tags = [\"statistics\", ", 1),
+    )
+    .unwrap();
+    let third = hashes(&build_csv(&content, &out));
+    for (id, hash) in &third {
+        assert_eq!(hash != &second[id], id == "linear-regression", "{id}");
+    }
+    fs::write(&file, text.replace("straight line", "straight  line")).unwrap();
+    let fourth = hashes(&build_csv(&content, &out));
+    assert_ne!(fourth["linear-regression"], second["linear-regression"]);
+    assert_ne!(fourth["linear-regression"], third["linear-regression"]);
 }
