@@ -30,8 +30,12 @@ pub const HOW_TO_SHEET: &str = "How to review";
 pub const COMMENT_COLUMN: &str = "comment";
 /// The longest text a cell holds in Excel and LibreOffice Calc.
 pub const CELL_LIMIT: usize = 32_767;
+/// Lines of text on the "How to review" sheet, above the tag list.
+const HOW_TO_LINES: usize = 14;
 /// Row of the "How to review" sheet (0-based) where the tag list starts.
-const TAG_LIST_ROW: u32 = 20;
+const TAG_LIST_ROW: u32 = HOW_TO_LINES as u32;
+/// Width of the "How to review" text column, in characters.
+const HOW_TO_WIDTH: f64 = 75.0;
 
 /// The workbook's columns: the CSV's, then `comment`.
 pub fn columns() -> Vec<&'static str> {
@@ -56,6 +60,29 @@ fn column_width(name: &str) -> f64 {
         _ => 40.0,
     }
 }
+
+/// Row height (points) that shows a row's wrapped text, from an estimate of
+/// its lines in each column: between two lines and [`MAX_ROW_POINTS`]
+/// (longer answers scroll inside the cell's editor).
+fn row_height(columns: &[&str], values: &[String]) -> f64 {
+    const LINE_POINTS: f64 = 15.0;
+    let lines = columns
+        .iter()
+        .zip(values)
+        .map(|(name, value)| {
+            // A column unit is one digit wide; text averages a little narrower.
+            let per_line = (column_width(name) * 1.15).max(1.0);
+            value
+                .split('\n')
+                .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0))
+                .sum::<f64>()
+        })
+        .fold(1.0, f64::max);
+    (lines * LINE_POINTS).clamp(2.0 * LINE_POINTS, MAX_ROW_POINTS)
+}
+
+/// The tallest a question's row is made: about twenty lines.
+const MAX_ROW_POINTS: f64 = 300.0;
 
 /// Pale fills, one per section in turn, so a section's rows read as a block.
 const SECTION_FILLS: [u32; 7] = [
@@ -185,7 +212,7 @@ fn write_questions(
             };
             sheet.write_string_with_format(r, c as u16, value, format)?;
         }
-        sheet.set_row_height(r, 120)?;
+        sheet.set_row_height(r, row_height(&columns, &values))?;
     }
     let last = rows.len() as u32;
     if last > 0 && tag_count > 0 {
@@ -232,11 +259,11 @@ fn write_how_to(
     tags: &BTreeSet<&str>,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     sheet.set_name(HOW_TO_SHEET)?;
-    sheet.set_column_width(0, 100)?;
+    sheet.set_column_width(0, HOW_TO_WIDTH)?;
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let lines: [(&Format, String); 14] = [
+    let lines: [(&Format, String); HOW_TO_LINES] = [
         (&title, format!("Reviewing {}", bank.title)),
         (&wrap, "One row per question on the sheet \"Questions\". Each answer cell holds the answer's Markdown: **bold**, *italic*, `code`, lists starting with \"- \", tables with \"|\". Double-click a cell (or use the formula bar) to read and edit it whole.".into()),
         (&bold, "What you may edit".into()),
@@ -245,7 +272,7 @@ fn write_how_to(
         (&wrap, "comment: anything for the author. Comments change no file; they are listed next to the question's file when the review is applied.".into()),
         (&bold, "What you may not edit".into()),
         (&wrap, "number, section, id, guid, content_hash (grey, locked): they tell qbank which question a row is. The sheet is protected without a password so they are not typed over by accident; do not unprotect it.".into()),
-        (&wrap, "Do not add, move, merge or delete rows or sheets; sorting and filtering are fine.".into()),
+        (&wrap, "Do not add, move, merge or delete rows or sheets. Filtering (the arrows in the header row) is fine; rows that are taller than their text shows can be read whole in the cell's editor.".into()),
         (&bold, "Sending it back".into()),
         (&wrap, "Save as .xlsx (Excel Workbook; no password) and send the file back. The author runs `qbank apply FILE --dry-run` to see the changes, then `qbank apply FILE`. Only the cells you changed change in the Markdown files; any problem refuses the whole sheet and changes nothing.".into()),
         (&wrap, "A cell holds at most 32,767 characters; a longer text is cut by the spreadsheet, and qbank refuses a cut cell.".into()),
@@ -254,10 +281,21 @@ fn write_how_to(
     ];
     for (r, (format, text)) in lines.iter().enumerate() {
         sheet.write_string_with_format(r as u32, 0, text, format)?;
+        // Wrapped text gets the height it needs (spreadsheets do not
+        // recompute it on opening).
+        let per_line = HOW_TO_WIDTH * 1.1;
+        let wrapped_lines = (text.chars().count() as f64 / per_line).ceil().max(1.0);
+        let points = if r == 0 {
+            21.0
+        } else {
+            15.0 * wrapped_lines + 3.0
+        };
+        sheet.set_row_height(r as u32, points)?;
     }
     for (i, tag) in tags.iter().enumerate() {
         sheet.write_string(TAG_LIST_ROW + i as u32, 0, *tag)?;
     }
+    sheet.set_print_fit_to_pages(1, 0);
     sheet.protect();
     Ok(())
 }
@@ -471,6 +509,18 @@ mod tests {
         assert_eq!(cell_text(&Data::Float(0.5)), "0.5");
         assert_eq!(cell_text(&Data::String("007".into())), "007");
         assert_eq!(cell_text(&Data::Empty), "");
+    }
+
+    #[test]
+    fn rows_are_as_tall_as_their_text_within_bounds() {
+        let columns = ["id", "plain_english"];
+        let short = row_height(&columns, &["a".into(), "One line.".into()]);
+        assert_eq!(short, 30.0);
+        let para = "word ".repeat(60); // 300 characters: five lines at width 55
+        let five = row_height(&columns, &["a".into(), para.clone()]);
+        assert_eq!(five, 75.0);
+        let long = row_height(&columns, &["a".into(), para.repeat(20)]);
+        assert_eq!(long, MAX_ROW_POINTS);
     }
 
     #[test]
