@@ -756,3 +756,35 @@ fn content_hash_follows_the_source_and_the_figures_bytes() {
     assert_ne!(fourth["linear-regression"], second["linear-regression"]);
     assert_ne!(fourth["linear-regression"], third["linear-regression"]);
 }
+
+#[test]
+fn a_sheet_editing_several_files_changes_all_or_none() {
+    let (_tmp, content, out) = content_copy();
+    let csv_path = build_csv(&content, &out);
+    let mut sheet = read_sheet(&fs::read(&csv_path).unwrap());
+    edit_cell(&mut sheet, "overfitting", "plain_english", |old| {
+        format!("{old} First edit.")
+    });
+    edit_cell(&mut sheet, "linear-regression", "plain_english", |old| {
+        format!("{old} Second edit.")
+    });
+    let reviewed = out.join("reviewed.csv");
+    write_sheet(&reviewed, &sheet, SheetFormat::EXCEL);
+    let before = snapshot(&content);
+    {
+        // The second file's folder cannot take a new file.
+        let _locked = review_sheet::Unwritable::new(&content.join("b-models"));
+        let result = apply_csv(&reviewed, &content, &[]);
+        let err = stderr(&result);
+        assert_eq!(result.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("01-linear-regression.md; nothing was written"),
+            "{err}"
+        );
+    }
+    assert_eq!(snapshot(&content), before, "the first file was changed");
+    // With the folder writable again, both land.
+    let result = apply_csv(&reviewed, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stdout(&result).contains("2 edit(s) in 2 question file(s) written"));
+}

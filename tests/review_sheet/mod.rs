@@ -334,3 +334,39 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Makes a folder unwritable for the test's life, also for root (which
+/// writes through permission bits): `chattr +i` as root (Debian's
+/// e2fsprogs), mode 0555 otherwise.
+pub struct Unwritable(PathBuf);
+
+impl Unwritable {
+    pub fn new(dir: &Path) -> Unwritable {
+        if is_root() {
+            let status = Command::new("chattr").arg("+i").arg(dir).status().expect(
+                "`chattr` is needed to make a folder unwritable for root: apt-get install e2fsprogs",
+            );
+            assert!(status.success(), "chattr +i {} failed", dir.display());
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        Unwritable(dir.to_path_buf())
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        if is_root() {
+            let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().expect("run id -u");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
