@@ -1,5 +1,5 @@
 //! The command line: argument parsing (clap) and the `build`, `check` and
-//! `apply-csv` commands. Exit codes: 0 success, 1 content errors (or
+//! `apply` (alias `apply-csv`) commands. Exit codes: 0 success, 1 content errors (or
 //! `--locked` would change the lock, or a refused review sheet), 2 usage or
 //! I/O errors.
 
@@ -62,7 +62,7 @@ pub enum Command {
         /// The output folder.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Formats to write, comma-separated (default: every format).
+        /// Formats to write, comma-separated (default: apkg,pdf,csv; xlsx writes the review workbook).
         #[arg(long, value_enum, value_delimiter = ',')]
         format: Vec<Format>,
         /// Paper size of the PDF booklet.
@@ -78,9 +78,10 @@ pub enum Command {
         #[arg(long, default_value = "content")]
         content: PathBuf,
     },
-    /// Take a reviewed CSV back into the question files (matched by `id`).
-    ApplyCsv {
-        /// The reviewed sheet, saved as CSV (comma or semicolon, UTF-8).
+    /// Take a reviewed sheet (.xlsx workbook or CSV) back into the question files (matched by `id`).
+    #[command(alias = "apply-csv")]
+    Apply {
+        /// The reviewed sheet: the .xlsx workbook, or a CSV (comma or semicolon, UTF-8); told apart by content.
         file: PathBuf,
         /// The content folder.
         #[arg(long, default_value = "content")]
@@ -101,11 +102,11 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check { content } => check_command(&content),
-        Command::ApplyCsv {
+        Command::Apply {
             file,
             content,
             dry_run,
-        } => apply_csv_command(&file, &content, dry_run),
+        } => apply_command(&file, &content, dry_run),
         Command::Build {
             content,
             out,
@@ -163,7 +164,9 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     };
     let exporters: Vec<_> = export::available()
         .into_iter()
-        .filter(|e| formats.is_empty() || formats.contains(&e.format()))
+        .filter(|e| {
+            (formats.is_empty() && e.format().in_default_build()) || formats.contains(&e.format())
+        })
         .collect();
     for f in formats {
         if !exporters.iter().any(|e| e.format() == *f) {
@@ -232,6 +235,10 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     for (format, result) in results {
         match result {
             Ok(summary) => say!("{summary}"),
+            Err(ExportError::Content(msg)) => {
+                tell!("{msg}");
+                code = code.max(EXIT_CONTENT);
+            }
             Err(ExportError::LockOutdated(msg)) => {
                 tell!("error: {msg}");
                 code = code.max(EXIT_CONTENT);
@@ -245,7 +252,7 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     code
 }
 
-fn apply_csv_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
+fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
     use crate::review_csv::apply::{self, ApplyError};
     let plan = match apply::plan(file, content) {
         Ok(plan) => plan,
@@ -267,24 +274,33 @@ fn apply_csv_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
     for change in &plan.changes {
         say!("{change}");
     }
+    // The reviewer's comments, beside the file to change (before and after writing).
+    let comments = || {
+        for comment in &plan.comments {
+            say!("{comment}");
+        }
+    };
     let summary = format!(
         "{} edit(s) in {} question file(s)",
         plan.changes.len(),
         plan.files.len()
     );
     if plan.files.is_empty() {
-        say!("apply-csv: no edits; no file changed");
+        comments();
+        say!("apply: no edits; no file changed");
     } else if dry_run {
         {
             use std::io::Write as _;
             let _ = write!(std::io::stdout().lock(), "{}", apply::diff(&plan));
         }
-        say!("apply-csv: dry run: {summary}; nothing written");
+        comments();
+        say!("apply: dry run: {summary}; nothing written");
     } else if let Err(e) = apply::write(&plan) {
         tell!("error: {e:#}");
         return EXIT_FAILURE;
     } else {
-        say!("apply-csv: {summary} written");
+        comments();
+        say!("apply: {summary} written");
     }
     EXIT_OK
 }

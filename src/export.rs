@@ -13,6 +13,7 @@ pub enum Format {
     Apkg,
     Pdf,
     Csv,
+    Xlsx,
 }
 
 impl Format {
@@ -21,7 +22,14 @@ impl Format {
             Format::Apkg => "apkg",
             Format::Pdf => "pdf",
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
         }
+    }
+
+    /// Whether `qbank build` without `--format` writes it: the deck, the
+    /// booklet and the CSV; the review workbook is asked for by name.
+    pub fn in_default_build(self) -> bool {
+        !matches!(self, Format::Xlsx)
     }
 }
 
@@ -60,6 +68,10 @@ pub enum ExportError {
     /// `--locked` was given and the lock would change (exit code 1).
     #[error("{0}")]
     LockOutdated(String),
+    /// The bank cannot be written in this format (exit code 1); the message
+    /// has one `path:line: …` line per problem.
+    #[error("{0}")]
+    Content(String),
     /// Anything else: I/O, a broken lock file, a rendering failure (exit code 2).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -81,6 +93,7 @@ pub fn available() -> Vec<Box<dyn Exporter>> {
     // Each exporter registers itself here.
     all.push(Box::new(crate::anki::AnkiExporter::default()));
     all.push(Box::new(crate::review_csv::ReviewCsvExporter));
+    all.push(Box::new(crate::review_csv::xlsx::ReviewXlsxExporter));
     all.push(Box::new(crate::pdf::PdfExporter));
     all
 }

@@ -110,6 +110,8 @@ fn python() -> &'static Path {
                     "--quiet",
                     "--disable-pip-version-check",
                     &format!("anki=={ANKI_VERSION}"),
+                    // The review workbook tests (tests/xlsx.rs) use this venv too.
+                    "openpyxl==3.1.5",
                 ]),
                 "installing anki from PyPI into the test venv (needs network access)",
             );

@@ -7,7 +7,6 @@ mod review_sheet;
 use std::fs;
 
 use qbank::check::load_and_check;
-use qbank::note::NoteContent;
 use qbank::review_csv::COLUMNS;
 use review_sheet::{
     apply_csv, build_csv, content_copy, edit_cell, make_formula_like, read_sheet, snapshot, stderr,
@@ -40,7 +39,6 @@ fn export_parses_back_to_exactly_the_bank() {
     assert_eq!(sheet.header, COLUMNS);
     assert_eq!(sheet.rows.len(), bank.question_count());
     for ((section, q), row) in bank.questions().zip(&sheet.rows) {
-        let note = NoteContent::build(&bank, section, q).unwrap();
         let value = |name: &str| {
             let cell = &row[COLUMNS.iter().position(|c| *c == name).unwrap()];
             qbank::review_csv::formula::restore(cell).to_string()
@@ -53,8 +51,12 @@ fn export_parses_back_to_exactly_the_bank() {
         assert_eq!(value("technical_depth"), q.technical.markdown);
         assert_eq!(value("real_world_example"), q.example.markdown);
         assert_eq!(value("tags"), q.tags.join("; "));
-        assert_eq!(value("guid"), note.guid);
-        assert_eq!(value("content_hash"), note.hash);
+        assert_eq!(value("guid"), qbank::identity::note_guid(&bank.id, &q.id));
+        let hash = value("content_hash");
+        assert!(
+            hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{hash}"
+        );
     }
     // σ and ₹ arrive intact.
     assert!(sheet.rows[0].iter().any(|c| c.contains('σ')));
@@ -535,4 +537,254 @@ fn malformed_sheets_get_clear_errors_not_panics() {
         stdout(&result)
     );
     assert_eq!(snapshot(&content), before);
+}
+
+/// Write `sheet` as old Mac spreadsheets save CSV: records and line breaks
+/// inside cells are a lone CR.
+fn write_sheet_lone_cr(path: &std::path::Path, sheet: &review_sheet::Sheet) {
+    let mut bytes = Vec::new();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\r'))
+            .from_writer(&mut bytes);
+        w.write_record(&sheet.header).unwrap();
+        for row in &sheet.rows {
+            w.write_record(
+                row.iter()
+                    .map(|c| c.replace("\r\n", "\r").replace('\n', "\r")),
+            )
+            .unwrap();
+        }
+        w.flush().unwrap();
+    }
+    assert!(!bytes.contains(&b'\n'));
+    fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_lone_cr_sheet_changes_only_the_edited_part_in_the_files_own_line_breaks() {
+    let (_tmp, content, out) = content_copy();
+    // One question file with CRLF line breaks, the others LF.
+    let crlf_file = content.join("b-models/01-linear-regression.md");
+    let crlf = fs::read_to_string(&crlf_file)
+        .unwrap()
+        .replace('\n', "\r\n");
+    fs::write(&crlf_file, &crlf).unwrap();
+    let csv_path = build_csv(&content, &out);
+    let mut sheet = read_sheet(&fs::read(&csv_path).unwrap());
+    edit_cell(&mut sheet, "linear-regression", "technical_depth", |old| {
+        format!("{old}\n\nA new closing paragraph.")
+    });
+    let reviewed = out.join("reviewed-cr.csv");
+    write_sheet_lone_cr(&reviewed, &sheet);
+
+    let before = snapshot(&content);
+    let result = apply_csv(&reviewed, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(
+        stdout(&result).contains("1 edit(s) in 1 question file(s)"),
+        "{}",
+        stdout(&result)
+    );
+    let after = snapshot(&content);
+    for (path, bytes) in &before {
+        if *path != crlf_file {
+            assert_eq!(&after[path], bytes, "{} changed", path.display());
+        }
+    }
+    let new = String::from_utf8(after[&crlf_file].0.clone()).unwrap();
+    assert!(
+        new.contains("\r\n\r\nA new closing paragraph.\r\n"),
+        "{new:?}"
+    );
+    assert_eq!(
+        new.matches('\r').count(),
+        new.matches("\r\n").count(),
+        "a lone CR"
+    );
+    assert_eq!(new.replace("\r\n\r\nA new closing paragraph.", ""), crlf);
+}
+
+#[test]
+fn ids_a_spreadsheet_read_as_numbers_still_match() {
+    let (_tmp, content, out) = content_copy();
+    for (file, id) in [
+        ("a-basics/01-overfitting.md", "007"),
+        ("b-models/01-linear-regression.md", "1e10"),
+    ] {
+        let path = content.join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        let old_id = text.lines().nth(1).unwrap().to_string();
+        fs::write(&path, text.replacen(&old_id, &format!("id = \"{id}\""), 1)).unwrap();
+    }
+    let csv_path = build_csv(&content, &out);
+    let mut sheet = read_sheet(&fs::read(&csv_path).unwrap());
+    edit_cell(&mut sheet, "007", "plain_english", |old| {
+        old.replace("memorises", "memorizes")
+    });
+    // What a spreadsheet saves after reading the ids as numbers.
+    let id_col = sheet.header.iter().position(|h| h == "id").unwrap();
+    for row in &mut sheet.rows {
+        match row[id_col].as_str() {
+            "007" => row[id_col] = "7".into(),
+            "1e10" => row[id_col] = "1E+10".into(),
+            _ => {}
+        }
+    }
+    let reviewed = out.join("reviewed.csv");
+    write_sheet(&reviewed, &sheet, SheetFormat::EXCEL);
+    let result = apply_csv(&reviewed, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let said = stdout(&result);
+    assert!(said.contains("the id `7` was read as a number"), "{said}");
+    assert!(said.contains("1 edit(s) in 1 question file(s)"), "{said}");
+    let text = fs::read_to_string(content.join("a-basics/01-overfitting.md")).unwrap();
+    assert!(
+        text.contains("id = \"007\"") && text.contains("memorizes"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_section_title_with_a_trailing_space_applies_untouched() {
+    let (_tmp, content, out) = content_copy();
+    let toml = content.join("bank.toml");
+    let text = fs::read_to_string(&toml)
+        .unwrap()
+        .replace("title = \"Basics\"", "title = \"Basics \"");
+    fs::write(&toml, text).unwrap();
+    let csv_path = build_csv(&content, &out);
+    let before = snapshot(&content);
+    let result = apply_csv(&csv_path, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stdout(&result).contains("no edits"), "{}", stdout(&result));
+    assert_eq!(snapshot(&content), before);
+}
+
+#[test]
+fn an_answer_too_long_for_a_cell_is_warned_at_export_and_a_cut_cell_refused() {
+    let (_tmp, content, out) = content_copy();
+    let file = content.join("a-basics/02-precision-recall.md");
+    let long = "Every threshold trades one error for the other. ".repeat(800);
+    let text = fs::read_to_string(&file)
+        .unwrap()
+        .replace("Pick the threshold", &format!("{long}Pick the threshold"));
+    fs::write(&file, text).unwrap();
+    let result = review_sheet::qbank(&[
+        "build",
+        "--content",
+        content.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let said = stdout(&result);
+    assert!(
+        said.contains("02-precision-recall.md:")
+            && said.contains(": warning: `Technical depth` is 3"),
+        "{said}"
+    );
+    let csv_path = out.join("fixture-bank.csv");
+    let mut sheet = read_sheet(&fs::read(&csv_path).unwrap());
+    // What Excel or Calc keeps of it.
+    edit_cell(&mut sheet, "precision-recall", "technical_depth", |old| {
+        old.chars().take(32_767).collect()
+    });
+    let reviewed = out.join("reviewed.csv");
+    write_sheet(&reviewed, &sheet, SheetFormat::EXCEL);
+    let before = snapshot(&content);
+    let result = apply_csv(&reviewed, &content, &[]);
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:3:6: error: (column F) the cell is exactly 32767 characters",
+            reviewed.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(snapshot(&content), before);
+}
+
+/// id → content_hash of the CSV at `path`.
+fn hashes(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let sheet = read_sheet(&fs::read(path).unwrap());
+    let col = |n: &str| sheet.header.iter().position(|h| h == n).unwrap();
+    sheet
+        .rows
+        .iter()
+        .map(|r| (r[col("id")].clone(), r[col("content_hash")].clone()))
+        .collect()
+}
+
+#[test]
+fn content_hash_follows_the_source_and_the_figures_bytes() {
+    let (_tmp, content, out) = content_copy();
+    let first = hashes(&build_csv(&content, &out));
+    assert_eq!(first.len(), 3);
+    let distinct: std::collections::BTreeSet<_> = first.values().collect();
+    assert_eq!(distinct.len(), 3, "{first:?}");
+    // Unchanged bank, unchanged hashes.
+    assert_eq!(hashes(&build_csv(&content, &out)), first);
+
+    // The figure's bytes change: only the question showing it changes.
+    let svg = content.join("media/loss-curves.svg");
+    let mut bytes = fs::read(&svg).unwrap();
+    bytes.extend_from_slice(b"<!-- redrawn -->\n");
+    fs::write(&svg, bytes).unwrap();
+    let second = hashes(&build_csv(&content, &out));
+    for (id, hash) in &second {
+        assert_eq!(hash != &first[id], id == "overfitting", "{id}");
+    }
+
+    // A tag and a part edited: only their question changes.
+    let file = content.join("b-models/01-linear-regression.md");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replacen("tags = [", "tags = [\"statistics\", ", 1),
+    )
+    .unwrap();
+    let third = hashes(&build_csv(&content, &out));
+    for (id, hash) in &third {
+        assert_eq!(hash != &second[id], id == "linear-regression", "{id}");
+    }
+    fs::write(&file, text.replace("straight line", "straight  line")).unwrap();
+    let fourth = hashes(&build_csv(&content, &out));
+    assert_ne!(fourth["linear-regression"], second["linear-regression"]);
+    assert_ne!(fourth["linear-regression"], third["linear-regression"]);
+}
+
+#[test]
+fn a_sheet_editing_several_files_changes_all_or_none() {
+    let (_tmp, content, out) = content_copy();
+    let csv_path = build_csv(&content, &out);
+    let mut sheet = read_sheet(&fs::read(&csv_path).unwrap());
+    edit_cell(&mut sheet, "overfitting", "plain_english", |old| {
+        format!("{old} First edit.")
+    });
+    edit_cell(&mut sheet, "linear-regression", "plain_english", |old| {
+        format!("{old} Second edit.")
+    });
+    let reviewed = out.join("reviewed.csv");
+    write_sheet(&reviewed, &sheet, SheetFormat::EXCEL);
+    let before = snapshot(&content);
+    {
+        // The second file's folder cannot take a new file.
+        let _locked = review_sheet::Unwritable::new(&content.join("b-models"));
+        let result = apply_csv(&reviewed, &content, &[]);
+        let err = stderr(&result);
+        assert_eq!(result.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("01-linear-regression.md; nothing was written"),
+            "{err}"
+        );
+    }
+    assert_eq!(snapshot(&content), before, "the first file was changed");
+    // With the folder writable again, both land.
+    let result = apply_csv(&reviewed, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stdout(&result).contains("2 edit(s) in 2 question file(s) written"));
 }

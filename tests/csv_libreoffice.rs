@@ -1,6 +1,7 @@
-//! The review CSV through a real spreadsheet: LibreOffice Calc (headless)
-//! opens the sheet as a workbook and saves it back as CSV, and `apply-csv`
-//! takes that file. Needs `soffice` (Debian package `libreoffice-calc-nogui`);
+//! The review sheets through a real spreadsheet: LibreOffice Calc (headless)
+//! opens the CSV as a workbook and saves it back as CSV, and opens the review
+//! workbook (.xlsx) and saves it again as .xlsx; `qbank apply` takes the
+//! result. Needs `soffice` (Debian package `libreoffice-calc-nogui`);
 //! without it these tests fail with that advice instead of being skipped.
 
 mod review_sheet;
@@ -12,8 +13,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use review_sheet::{
-    apply_csv, bank_copy, build_csv, content_copy, make_formula_like, repo, snapshot, stderr,
-    stdout,
+    apply, apply_csv, bank_copy, build_csv, build_xlsx, content_copy, make_formula_like, repo,
+    run_python, snapshot, stderr, stdout,
 };
 
 fn soffice() -> PathBuf {
@@ -227,6 +228,52 @@ fn the_real_bank_survives_a_calc_round_trip() {
     let saved = xlsx_to_csv(&xlsx, CSV_COMMA_UTF8);
     let before = snapshot(&content);
     let result = apply_csv(&saved, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stdout(&result).contains("no edits"), "{}", stdout(&result));
+    assert_eq!(snapshot(&content), before);
+}
+
+/// Open the review workbook in Calc and save it again as .xlsx.
+fn xlsx_resaved(xlsx: &Path) -> PathBuf {
+    convert(xlsx, None, "xlsx", "xlsx")
+}
+
+#[test]
+fn a_workbook_resaved_by_calc_applies_as_no_change_and_keeps_its_protection() {
+    let (_tmp, content, out) = content_copy();
+    make_formula_like(&content);
+    let xlsx = build_xlsx(&content, &out);
+    let resaved = xlsx_resaved(&xlsx);
+    assert_ne!(fs::read(&resaved).unwrap(), fs::read(&xlsx).unwrap());
+    let before = snapshot(&content);
+    let result = apply(&resaved, &content, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stdout(&result).contains("no edits"), "{}", stdout(&result));
+    assert_eq!(snapshot(&content), before);
+
+    // What Calc saved: still text cells, identity locked, sheet protected.
+    let script = fs::read_to_string(repo().join("tests/xlsx/inspect.py")).unwrap();
+    let seen: serde_json::Value =
+        serde_json::from_str(&run_python(&script, &[resaved.to_str().unwrap()])).unwrap();
+    assert_eq!(seen["protected"], true, "{seen}");
+    assert_eq!(
+        seen["sheets"],
+        serde_json::json!(["Questions", "How to review"])
+    );
+    for (name, locked) in [("id", true), ("guid", true), ("plain_english", false)] {
+        let c = &seen["columns"][name];
+        assert_eq!(c["types"], serde_json::json!(["s"]), "{name}: {c}");
+        assert_eq!(c["locked"], serde_json::json!([locked]), "{name}: {c}");
+    }
+}
+
+#[test]
+fn the_real_bank_survives_a_calc_workbook_round_trip() {
+    let (_tmp, content, out) = bank_copy(&repo().join("content"));
+    let xlsx = build_xlsx(&content, &out);
+    let resaved = xlsx_resaved(&xlsx);
+    let before = snapshot(&content);
+    let result = apply(&resaved, &content, &[]);
     assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
     assert!(stdout(&result).contains("no edits"), "{}", stdout(&result));
     assert_eq!(snapshot(&content), before);

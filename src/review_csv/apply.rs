@@ -1,8 +1,10 @@
-//! Applying a reviewed sheet to the bank (`qbank apply-csv`): match rows to
+//! Applying a reviewed sheet to the bank (`qbank apply`, alias `apply-csv`):
+//! read the sheet (CSV or .xlsx, told apart by content), match rows to
 //! questions by `id`, find the edited cells, splice them into the question
-//! files, check the edited bank in a temporary copy, and only then write the
-//! changed files atomically. Any problem refuses the whole sheet and nothing
-//! is written.
+//! files, check the edited bank in memory (the edited questions re-parsed by
+//! the loader's parser, the checker run on the result), and only then write
+//! the changed files, all or none. Any problem refuses the whole sheet and
+//! nothing is written.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,16 +15,19 @@ use anyhow::{anyhow, Context};
 
 use super::edit::{self, QuestionEdits};
 use super::export::{self, ReviewRow};
-use super::read::{self, SheetProblem, SheetRow};
+use super::read::{self, Sheet, SheetProblem, SheetRow};
+use super::xlsx::{self, FileKind, CELL_LIMIT, COMMENT_COLUMN, QUESTIONS_SHEET};
 use super::{formula, parse_tags, part_column, COLUMNS, READ_ONLY_COLUMNS};
-use crate::check::load_and_check;
+use crate::check::{check, load_and_check};
+use crate::diagnostic::Diagnostic;
 use crate::model::{Bank, PartKind, Question};
 
 /// Why a sheet was not applied.
 #[derive(Debug)]
 pub enum ApplyError {
     /// The sheet or the bank has problems; each line is ready to print
-    /// (`FILE:ROW:COLUMN: error: …`). Nothing was written.
+    /// (`FILE:ROW:COLUMN: error: …` for a CSV, `FILE:Questions!D14: error: …`
+    /// for a workbook). Nothing was written.
     Refused(Vec<String>),
     /// The sheet or the content folder could not be read (or written).
     Failed(anyhow::Error),
@@ -69,15 +74,30 @@ pub struct Plan {
     pub files: Vec<FileChange>,
     /// Things worth telling the reviewer that do not stop the apply.
     pub notes: Vec<String>,
+    /// The reviewer's comments, one per question that has one, in bank
+    /// order: `path:line: note: <comment>` (the line of the question's title).
+    pub comments: Vec<String>,
 }
 
-/// A cell's value as the bank holds it: the spreadsheet text marker removed,
-/// CRLF line breaks made LF, surrounding whitespace trimmed.
-pub fn cell_value(cell: &str) -> String {
-    formula::restore(cell)
-        .replace("\r\n", "\n")
-        .trim()
-        .to_string()
+/// A cell's value as the bank holds it: the CSV text marker removed (when
+/// the sheet uses one), every line break (CRLF, lone CR) made LF,
+/// surrounding whitespace trimmed.
+pub fn cell_value(cell: &str, text_marker: bool) -> String {
+    let cell = if text_marker {
+        formula::restore(cell)
+    } else {
+        cell
+    };
+    normalise_breaks(cell).trim().to_string()
+}
+
+/// `text` with CRLF and lone CR line breaks made LF.
+pub fn normalise_breaks(text: &str) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
+    }
 }
 
 /// Shorten a value for an error message.
@@ -93,17 +113,20 @@ fn excerpt(value: &str) -> String {
 }
 
 /// Column indexes of the sheet, by name.
-struct Columns(HashMap<&'static str, usize>);
+struct Columns {
+    found: HashMap<&'static str, usize>,
+    comment: Option<usize>,
+}
 
 impl Columns {
     fn get(&self, name: &str) -> usize {
-        self.0[name]
+        self.found[name]
     }
 }
 
 /// Find the bank's columns in the header: a missing or repeated one is a problem.
 fn find_columns(
-    sheet: &read::Sheet,
+    sheet: &Sheet,
     problems: &mut Vec<SheetProblem>,
     notes: &mut Vec<String>,
 ) -> Columns {
@@ -124,7 +147,7 @@ fn find_columns(
         }
     }
     for (i, h) in sheet.header.iter().enumerate() {
-        if COLUMNS.contains(&h.as_str()) {
+        if COLUMNS.contains(&h.as_str()) || h == COMMENT_COLUMN {
             if sheet.column(h) != Some(i) {
                 problems.push(SheetProblem::new(
                     1,
@@ -139,7 +162,10 @@ fn find_columns(
             ));
         }
     }
-    Columns(found)
+    Columns {
+        found,
+        comment: sheet.column(COMMENT_COLUMN),
+    }
 }
 
 /// One sheet row matched to its question, with what the reviewer changed.
@@ -148,165 +174,287 @@ struct RowEdits<'a> {
     question: &'a Question,
     edits: QuestionEdits,
     changed: Vec<&'static str>,
+    comment: Option<String>,
 }
 
-/// Compare one row with its question. Problems go to `problems`.
-fn compare_row<'a>(
-    row: &SheetRow,
-    cols: &Columns,
-    bank_rows: &HashMap<&str, (&'a Question, &'a ReviewRow)>,
-    seen: &mut HashMap<String, usize>,
-    problems: &mut Vec<SheetProblem>,
-) -> Option<RowEdits<'a>> {
-    let last = COLUMNS.iter().map(|c| cols.get(c)).max().unwrap_or(0);
-    if row.cells.len() <= last {
-        problems.push(SheetProblem::new(
-            row.row,
-            Some(row.cells.len()),
-            format!(
-                "the row has {} cells but the sheet's columns run to {}",
-                row.cells.len(),
-                read::column_letter(last)
-            ),
-        ));
-        return None;
-    }
-    let cell = |name: &str| cell_value(&row.cells[cols.get(name)]);
-    let id_col = Some(cols.get("id"));
-    let id = cell("id");
-    if id.is_empty() {
-        problems.push(SheetProblem::new(row.row, id_col, "empty `id`"));
-        return None;
-    }
-    if let Some(first) = seen.get(&id) {
-        problems.push(SheetProblem::new(
-            row.row,
-            id_col,
-            format!("duplicate id `{id}`: row {first} has it too"),
-        ));
-        return None;
-    }
-    seen.insert(id.clone(), row.row);
-    let Some(&(question, expected)) = bank_rows.get(id.as_str()) else {
-        problems.push(SheetProblem::new(
-            row.row,
-            id_col,
-            format!(
-                "unknown id `{}`: no question in the bank has it (the `id` column is how rows are matched; do not change it)",
-                excerpt(&id)
-            ),
-        ));
-        return None;
-    };
+/// The bank as the sheet should show it, by question id.
+struct BankRows<'a> {
+    by_id: HashMap<&'a str, (&'a Question, &'a ReviewRow)>,
+}
 
-    let expected_values = expected.values();
-    for name in READ_ONLY_COLUMNS {
-        let index = COLUMNS.iter().position(|c| *c == name).expect("a column");
-        let want = &expected_values[index];
-        let got = cell(name);
-        if &got != want {
-            problems.push(SheetProblem::new(
+impl<'a> BankRows<'a> {
+    /// The question a sheet's `id` cell names. An id a spreadsheet read as
+    /// a number (`007` saved as `7`, `1e10` as `1E+10` or `10000000000`) is
+    /// matched by its numeric value when exactly one id of the bank has it.
+    fn find(&self, id: &str) -> Option<(&'a Question, &'a ReviewRow, bool)> {
+        if let Some(&(q, r)) = self.by_id.get(id) {
+            return Some((q, r, false));
+        }
+        let value = numeric(id)?;
+        let mut candidates = self
+            .by_id
+            .iter()
+            .filter(|(bank_id, _)| numeric(bank_id) == Some(value));
+        let (_, &(q, r)) = candidates.next()?;
+        if candidates.next().is_some() {
+            return None;
+        }
+        Some((q, r, true))
+    }
+}
+
+/// The value of an id that looks like a number (`007`, `1e10`, `1E+10`).
+fn numeric(id: &str) -> Option<f64> {
+    let id = id.trim();
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"eE+-.".contains(&b))
+    {
+        return None;
+    }
+    id.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Everything [`compare_row`] needs besides the row.
+struct Comparison<'a, 'b> {
+    cols: &'b Columns,
+    bank: &'b BankRows<'a>,
+    text_marker: bool,
+    seen: HashMap<String, usize>,
+    problems: Vec<SheetProblem>,
+    notes: Vec<String>,
+}
+
+impl<'a> Comparison<'a, '_> {
+    /// Compare one row with its question. Problems go to `self.problems`.
+    fn compare_row(&mut self, row: &SheetRow) -> Option<RowEdits<'a>> {
+        let cols = self.cols;
+        let last = COLUMNS.iter().map(|c| cols.get(c)).max().unwrap_or(0);
+        if row.cells.len() <= last {
+            self.problems.push(SheetProblem::new(
                 row.row,
-                Some(cols.get(name)),
+                Some(row.cells.len()),
                 format!(
-                    "`{name}` is read-only: the bank has `{}`, the sheet has `{}`",
-                    excerpt(want),
-                    excerpt(&got)
+                    "the row has {} cells but the sheet's columns run to {}",
+                    row.cells.len(),
+                    read::column_letter(last)
                 ),
             ));
+            return None;
         }
-    }
-
-    let mut edits = QuestionEdits::default();
-    let mut changed = Vec::new();
-    let title = cell("question");
-    if title != question.title {
-        if title.contains('\n') {
-            problems.push(SheetProblem::new(
+        let marker = self.text_marker;
+        let cell = |name: &str| cell_value(&row.cells[cols.get(name)], marker);
+        let id_col = Some(cols.get("id"));
+        let id = cell("id");
+        if id.is_empty() {
+            self.problems
+                .push(SheetProblem::new(row.row, id_col, "empty `id`"));
+            return None;
+        }
+        let Some((question, expected, by_number)) = self.bank.find(&id) else {
+            self.problems.push(SheetProblem::new(
                 row.row,
-                Some(cols.get("question")),
-                "the question must be a single line",
+                id_col,
+                format!(
+                    "unknown id `{}`: no question in the bank has it (the `id` column is how rows are matched; do not change it)",
+                    excerpt(&id)
+                ),
             ));
-        } else {
-            edits.title = Some(title);
-            changed.push("question");
+            return None;
+        };
+        if by_number {
+            self.notes.push(format!(
+                "row {}: the id `{id}` was read as a number by the spreadsheet; it is matched to question `{}`",
+                row.row, question.id
+            ));
         }
-    }
-    for kind in PartKind::ALL {
-        let column = part_column(kind);
-        let value = cell(column);
-        if value != question.part(kind).markdown {
-            edits.parts.push((kind, value));
-            changed.push(column);
+        if let Some(first) = self.seen.get(&question.id) {
+            self.problems.push(SheetProblem::new(
+                row.row,
+                id_col,
+                format!("duplicate id `{id}`: row {first} has it too"),
+            ));
+            return None;
         }
+        self.seen.insert(question.id.clone(), row.row);
+
+        let expected_values = expected.values();
+        for name in READ_ONLY_COLUMNS {
+            let index = COLUMNS.iter().position(|c| *c == name).expect("a column");
+            // Compared as the cells are read: trimmed, line breaks as LF.
+            let want = normalise_breaks(&expected_values[index]).trim().to_string();
+            let got = cell(name);
+            if got != want && !(name == "number" && numeric(&got) == numeric(&want)) {
+                self.problems.push(SheetProblem::new(
+                    row.row,
+                    Some(cols.get(name)),
+                    format!(
+                        "`{name}` is read-only: the bank has `{}`, the sheet has `{}`",
+                        excerpt(&want),
+                        excerpt(&got)
+                    ),
+                ));
+            }
+        }
+
+        let mut edits = QuestionEdits::default();
+        let mut changed = Vec::new();
+        let cut_off = |problems: &mut Vec<SheetProblem>, name: &str| {
+            let raw = &row.cells[cols.get(name)];
+            if xlsx::cell_length(raw) == CELL_LIMIT {
+                problems.push(SheetProblem::new(
+                    row.row,
+                    Some(cols.get(name)),
+                    format!(
+                        "the cell is exactly {CELL_LIMIT} characters, the most a spreadsheet cell holds: the spreadsheet cut the text; shorten it in the sheet or edit the Markdown file instead"
+                    ),
+                ));
+                true
+            } else {
+                false
+            }
+        };
+        let title = cell("question");
+        if title != question.title.trim() && !cut_off(&mut self.problems, "question") {
+            if title.contains('\n') {
+                self.problems.push(SheetProblem::new(
+                    row.row,
+                    Some(cols.get("question")),
+                    "the question must be a single line",
+                ));
+            } else {
+                edits.title = Some(title);
+                changed.push("question");
+            }
+        }
+        for kind in PartKind::ALL {
+            let column = part_column(kind);
+            let value = cell(column);
+            if value != question.part(kind).markdown && !cut_off(&mut self.problems, column) {
+                edits.parts.push((kind, value));
+                changed.push(column);
+            }
+        }
+        let tags = parse_tags(&cell("tags"));
+        if tags != question.tags {
+            edits.tags = Some(tags);
+            changed.push("tags");
+        }
+        let comment = cols
+            .comment
+            .and_then(|c| row.cells.get(c))
+            .map(|c| cell_value(c, marker))
+            .filter(|c| !c.is_empty());
+        Some(RowEdits {
+            row: row.row,
+            question,
+            edits,
+            changed,
+            comment,
+        })
     }
-    let tags = parse_tags(&cell("tags"));
-    if tags != question.tags {
-        edits.tags = Some(tags);
-        changed.push("tags");
-    }
-    Some(RowEdits {
-        row: row.row,
-        question,
-        edits,
-        changed,
-    })
 }
 
-/// Copy the content folder `from` into `to`, recursively.
-fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
-        }
-    }
-    Ok(())
+/// How problems are located in the sheet's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SheetForm {
+    Csv,
+    Workbook,
 }
 
-/// Read the sheet at `csv_path`, compare it with the bank in `content` and
-/// work out (and check) every file change, writing nothing.
-pub fn plan(csv_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
-    let csv_name = csv_path.display().to_string();
-    let refuse = |problems: Vec<SheetProblem>| {
-        let mut problems = problems;
-        problems.sort_by_key(|p| (p.row, p.column));
-        ApplyError::Refused(problems.iter().map(|p| format!("{csv_name}:{p}")).collect())
-    };
-    let bytes = fs::read(csv_path).with_context(|| format!("cannot read {csv_name}"))?;
+/// Read the file at `path` as the sheet it is (by content) and say how its
+/// problems are located. A file whose name says the other form, an
+/// encrypted or legacy workbook and an unreadable one are refused.
+fn read_sheet(
+    path: &Path,
+    bytes: &[u8],
+    bank: &Bank,
+) -> Result<(Sheet, SheetForm, Vec<SheetProblem>), SheetProblem> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match (xlsx::sniff(bytes), extension.as_deref()) {
+        (FileKind::Compound, _) => Err(SheetProblem::at_sheet(
+            "the file is an encrypted (password-protected) workbook or an old .xls file; save it as \"Excel Workbook (.xlsx)\" with no password to open",
+        )),
+        (FileKind::Workbook, Some("csv")) => Err(SheetProblem::at_sheet(
+            "the file is named .csv but is an .xlsx workbook; rename it to .xlsx (or save it as CSV)",
+        )),
+        (FileKind::Text, Some("xlsx")) => Err(SheetProblem::at_sheet(
+            "the file is named .xlsx but is not a workbook (it is text, a CSV?); rename it to .csv, or send the workbook itself",
+        )),
+        (FileKind::Workbook, _) => {
+            let guids: HashMap<String, String> = bank
+                .questions()
+                .map(|(_, q)| (crate::identity::note_guid(&bank.id, &q.id), q.id.clone()))
+                .collect();
+            let (sheet, problems) =
+                xlsx::read_workbook(bytes, &guids).map_err(SheetProblem::at_sheet)?;
+            Ok((sheet, SheetForm::Workbook, problems))
+        }
+        (FileKind::Text, _) => Ok((read::parse(bytes)?, SheetForm::Csv, Vec::new())),
+    }
+}
+
+/// Read the sheet at `sheet_path` (CSV or .xlsx), compare it with the bank in
+/// `content` and work out (and check) every file change, writing nothing.
+pub fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
+    let name = sheet_path.display().to_string();
+    let bytes = fs::read(sheet_path).with_context(|| format!("cannot read {name}"))?;
     if !content.is_dir() {
         return Err(anyhow!("content folder `{}` not found", content.display()).into());
     }
     let bank = checked_bank(content)?;
-    let sheet = read::parse(&bytes).map_err(|p| refuse(vec![p]))?;
+    let locate = |form: SheetForm, p: &SheetProblem| match form {
+        SheetForm::Csv => format!("{name}:{p}"),
+        SheetForm::Workbook => format!("{name}:{}", p.in_workbook(QUESTIONS_SHEET)),
+    };
+    let refuse = |form: SheetForm, mut problems: Vec<SheetProblem>| {
+        problems.sort_by_key(|p| (p.row, p.column));
+        ApplyError::Refused(problems.iter().map(|p| locate(form, p)).collect())
+    };
+    let (sheet, form, mut problems) =
+        read_sheet(sheet_path, &bytes, &bank).map_err(|p| refuse(SheetForm::Csv, vec![p]))?;
 
-    let mut problems = Vec::new();
     let mut notes = Vec::new();
     let cols = find_columns(&sheet, &mut problems, &mut notes);
-    if !problems.is_empty() {
-        return Err(refuse(problems));
+    if problems.iter().any(|p| p.row == 1) {
+        return Err(refuse(form, problems));
     }
 
     let review_rows = export::rows(&bank)?;
     let questions: Vec<&Question> = bank.questions().map(|(_, q)| q).collect();
-    let bank_rows: HashMap<&str, (&Question, &ReviewRow)> = questions
-        .iter()
-        .zip(&review_rows)
-        .map(|(q, r)| (q.id.as_str(), (*q, r)))
-        .collect();
+    let bank_rows = BankRows {
+        by_id: questions
+            .iter()
+            .zip(&review_rows)
+            .map(|(q, r)| (q.id.as_str(), (*q, r)))
+            .collect(),
+    };
 
-    let mut seen = HashMap::new();
+    let mut comparison = Comparison {
+        cols: &cols,
+        bank: &bank_rows,
+        text_marker: form == SheetForm::Csv,
+        seen: HashMap::new(),
+        problems,
+        notes: Vec::new(),
+    };
     let mut matched = Vec::new();
     for row in sheet.rows.iter().filter(|r| !r.is_blank()) {
-        if let Some(m) = compare_row(row, &cols, &bank_rows, &mut seen, &mut problems) {
+        if let Some(m) = comparison.compare_row(row) {
             matched.push(m);
         }
     }
+    let Comparison {
+        seen,
+        mut problems,
+        notes: row_notes,
+        ..
+    } = comparison;
+    notes.extend(row_notes);
     // Rows with problems are still checked below, so one run reports all.
     let missing = questions
         .iter()
@@ -317,6 +465,22 @@ pub fn plan(csv_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
             "{missing} question(s) of the bank are not in the sheet; they stay as they are"
         ));
     }
+    let mut comments: Vec<(u32, String)> = matched
+        .iter()
+        .filter_map(|m| {
+            let c = m.comment.as_ref()?;
+            Some((
+                m.question.number,
+                format!(
+                    "{}:{}: note: {}",
+                    m.question.path.display(),
+                    m.question.title_line,
+                    c.replace('\n', " ⏎ ")
+                ),
+            ))
+        })
+        .collect();
+    comments.sort();
     matched.retain(|m| !m.edits.is_empty());
 
     let mut files = Vec::new();
@@ -337,9 +501,13 @@ pub fn plan(csv_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
         }
     }
 
-    check_edited_copy(content, &matched, &files, &cols, &mut problems, &csv_name)?;
+    if let Err(unplaced) = check_edited_bank(&bank, &matched, &files, &cols, &mut problems) {
+        let mut lines: Vec<String> = problems.iter().map(|p| locate(form, p)).collect();
+        lines.extend(unplaced.into_iter().map(|m| format!("{name}: error: {m}")));
+        return Err(ApplyError::Refused(lines));
+    }
     if !problems.is_empty() {
-        return Err(refuse(problems));
+        return Err(refuse(form, problems));
     }
 
     let changes = matched
@@ -357,6 +525,7 @@ pub fn plan(csv_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
         changes,
         files,
         notes,
+        comments: comments.into_iter().map(|(_, c)| c).collect(),
     })
 }
 
@@ -382,67 +551,87 @@ fn checked_bank(content: &Path) -> Result<Bank, ApplyError> {
     }
 }
 
-/// Write the edited files into a temporary copy of the content folder, run
-/// the checker on it, and make sure every edited value reads back exactly as
-/// the sheet has it. Problems are attributed to the sheet row they came from.
-fn check_edited_copy(
-    content: &Path,
+/// The text of a question file as the loader reads it: BOM dropped, CRLF
+/// made LF.
+fn loader_text(bytes: &[u8]) -> Result<String, String> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| "the edited file is not UTF-8".to_string())?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Ok(text.replace("\r\n", "\n"))
+}
+
+/// Check the bank as it would be after the edits, in memory: a clone of
+/// `bank` with each edited question re-parsed from its new text by the
+/// loader's parser, then every rule of the checker. Each edited value must
+/// also read back exactly as the sheet has it. Problems go to `problems`
+/// under the row they came from; problems no row explains are returned.
+fn check_edited_bank(
+    bank: &Bank,
     matched: &[RowEdits<'_>],
     files: &[FileChange],
     cols: &Columns,
     problems: &mut Vec<SheetProblem>,
-    csv_name: &str,
-) -> Result<(), ApplyError> {
+) -> Result<(), Vec<String>> {
     if files.is_empty() {
         return Ok(());
     }
-    let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
-    let copy = tmp.path().join("content");
-    copy_dir(content, &copy)?;
-    let in_copy =
-        |path: &Path| -> PathBuf { copy.join(path.strip_prefix(content).unwrap_or(path)) };
-    for f in files {
-        fs::write(in_copy(&f.path), &f.new)
-            .with_context(|| format!("cannot write the temporary copy of {}", f.path.display()))?;
-    }
-    let (edited, diags) = load_and_check(&copy);
-    let row_of_file: HashMap<PathBuf, usize> = matched
+    let mut edited = bank.clone();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let new_text: HashMap<&Path, &[u8]> = files
         .iter()
-        .map(|m| (in_copy(&m.question.path), m.row))
+        .map(|f| (f.path.as_path(), f.new.as_slice()))
+        .collect();
+    let mut complete = true;
+    for section in &mut edited.sections {
+        for q in &mut section.questions {
+            let Some(bytes) = new_text.get(q.path.as_path()) else {
+                continue;
+            };
+            match loader_text(bytes) {
+                Ok(text) => {
+                    match crate::load::parse_question(&q.path, &text, q.number, &mut diags) {
+                        Some(new) => *q = new,
+                        None => complete = false,
+                    }
+                }
+                Err(message) => {
+                    diags.push(Diagnostic::error(&q.path, 1, message));
+                    complete = false;
+                }
+            }
+        }
+    }
+    if complete {
+        diags.extend(check(&edited));
+    }
+    crate::diagnostic::sort(&mut diags);
+    diags.dedup();
+    let row_of_file: HashMap<&Path, usize> = matched
+        .iter()
+        .map(|m| (m.question.path.as_path(), m.row))
         .collect();
     let mut unplaced = Vec::new();
     for d in diags.iter().filter(|d| d.is_error()) {
-        let real = content.join(d.path.strip_prefix(&copy).unwrap_or(&d.path));
         let message = format!(
             "this row's edits would break the bank: {}:{}: {}",
-            real.display(),
+            d.path.display(),
             d.line,
             d.message
         );
-        match row_of_file.get(&d.path) {
+        match row_of_file.get(d.path.as_path()) {
             Some(&row) => problems.push(SheetProblem::new(row, None, message)),
             None => unplaced.push(message),
         }
     }
     if !unplaced.is_empty() {
-        let mut lines: Vec<String> = problems
-            .drain(..)
-            .map(|p| format!("{csv_name}:{p}"))
-            .collect();
-        lines.extend(
-            unplaced
-                .into_iter()
-                .map(|m| format!("{csv_name}: error: {m}")),
-        );
-        return Err(ApplyError::Refused(lines));
+        return Err(unplaced);
     }
     if diags.iter().any(|d| d.is_error()) {
         return Ok(());
     }
-    let edited = edited.context("the edited bank could not be loaded")?;
     for m in matched
         .iter()
-        .filter(|m| files.iter().any(|f| f.path == m.question.path))
+        .filter(|m| new_text.contains_key(m.question.path.as_path()))
     {
         let Some((_, q)) = edited.questions().find(|(_, q)| q.id == m.question.id) else {
             problems.push(SheetProblem::new(
@@ -477,37 +666,74 @@ fn check_edited_copy(
     Ok(())
 }
 
-/// Write every changed file atomically, keeping its permissions. Before the
-/// first write, every file is checked to still hold what the plan was made
-/// from, so a file edited meanwhile stops the whole apply.
+/// Write every changed file, all or none, keeping each file's permissions.
+/// Every file is first checked to still hold what the plan was made from
+/// (a file edited meanwhile stops the whole apply), then every new file is
+/// written and synced beside its target, and only then renamed into place.
+/// If a rename fails, the files already renamed get their old bytes back.
 pub fn write(plan: &Plan) -> anyhow::Result<()> {
     for f in &plan.files {
         let now = fs::read(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
         if now != f.old {
             return Err(anyhow!(
-                "{} changed while the review was being applied; nothing was written; run apply-csv again",
+                "{} changed while the review was being applied; nothing was written; run apply again",
                 f.path.display()
             ));
         }
     }
-    for (done, f) in plan.files.iter().enumerate() {
-        // The atomic writer keeps each file's permissions.
-        let written = crate::output::write_atomic(&f.path, &f.new);
-        if let Err(e) = written {
-            let names: Vec<String> = plan.files[..done]
-                .iter()
-                .map(|f| f.path.display().to_string())
-                .collect();
-            let so_far = if names.is_empty() {
-                "no file was changed".to_string()
-            } else {
-                format!("already written: {}", names.join(", "))
-            };
-            return Err(e.context(format!(
-                "{so_far}; {} and the files after it are unchanged",
+    let mut staged = Vec::new();
+    for f in &plan.files {
+        let pending = crate::output::prepare_atomic(&f.path, |w| {
+            use std::io::Write as _;
+            w.write_all(&f.new).map_err(Into::into)
+        })
+        .with_context(|| {
+            format!(
+                "cannot stage the new {}; nothing was written",
                 f.path.display()
-            )));
+            )
+        })?;
+        staged.push(pending);
+    }
+    commit_all(&plan.files, staged)
+}
+
+/// Rename every staged file into place; on the first failure, put the old
+/// bytes back into the files already renamed and say what happened.
+fn commit_all(
+    files: &[FileChange],
+    staged: Vec<crate::output::PendingOutput>,
+) -> anyhow::Result<()> {
+    let mut staged = staged.into_iter();
+    for (done, (f, pending)) in files.iter().zip(staged.by_ref()).enumerate() {
+        let Err(e) = pending.commit() else {
+            continue;
+        };
+        // The remaining staged files are dropped (removed) with `staged`.
+        let mut restored = Vec::new();
+        let mut not_restored = Vec::new();
+        for earlier in &files[..done] {
+            match crate::output::write_atomic(&earlier.path, &earlier.old) {
+                Ok(()) => restored.push(earlier.path.display().to_string()),
+                Err(r) => not_restored.push(format!("{} ({r:#})", earlier.path.display())),
+            }
         }
+        let mut what = format!("{} could not be replaced", f.path.display());
+        if !restored.is_empty() {
+            what.push_str(&format!(
+                "; restored to their old content: {}",
+                restored.join(", ")
+            ));
+        }
+        if not_restored.is_empty() {
+            what.push_str("; no file was changed");
+        } else {
+            what.push_str(&format!(
+                "; NOT restored (they hold the review's edits): {}",
+                not_restored.join(", ")
+            ));
+        }
+        return Err(e.context(what));
     }
     Ok(())
 }
@@ -537,10 +763,12 @@ mod tests {
 
     #[test]
     fn cell_values_lose_marker_crlf_and_edges() {
-        assert_eq!(cell_value("'=1+1"), "=1+1");
-        assert_eq!(cell_value("a\r\nb\r\n"), "a\nb");
-        assert_eq!(cell_value("  plain  "), "plain");
-        assert_eq!(cell_value("''quoted"), "'quoted");
+        assert_eq!(cell_value("'=1+1", true), "=1+1");
+        assert_eq!(cell_value("'=1+1", false), "'=1+1");
+        assert_eq!(cell_value("a\r\nb\r\n", true), "a\nb");
+        assert_eq!(cell_value("a\rb\r\rc", true), "a\nb\n\nc");
+        assert_eq!(cell_value("  plain  ", true), "plain");
+        assert_eq!(cell_value("''quoted", true), "'quoted");
     }
 
     fn plan_for(dir: &Path, names: &[&str]) -> Plan {
@@ -591,6 +819,43 @@ mod tests {
         fs::write(&plan.files[1].path, "edited meanwhile").unwrap();
         let err = write(&plan).unwrap_err().to_string();
         assert!(err.contains("nothing was written"), "{err}");
+        assert_eq!(fs::read(&plan.files[0].path).unwrap(), b"old");
+    }
+
+    #[test]
+    fn a_failed_rename_restores_the_files_already_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_for(dir.path(), &["a.md", "b.md", "c.md"]);
+        let staged: Vec<_> = plan
+            .files
+            .iter()
+            .map(|f| {
+                crate::output::prepare_atomic(&f.path, |w| {
+                    use std::io::Write as _;
+                    w.write_all(&f.new).map_err(Into::into)
+                })
+                .unwrap()
+            })
+            .collect();
+        // b.md becomes a non-empty folder: renaming a file over it fails.
+        fs::remove_file(&plan.files[1].path).unwrap();
+        fs::create_dir(&plan.files[1].path).unwrap();
+        fs::write(plan.files[1].path.join("x"), "x").unwrap();
+        let err = format!("{:#}", commit_all(&plan.files, staged).unwrap_err());
+        assert!(err.contains("b.md could not be replaced"), "{err}");
+        assert!(err.contains("restored to their old content"), "{err}");
+        assert!(
+            err.contains("a.md") && err.contains("no file was changed"),
+            "{err}"
+        );
+        assert_eq!(fs::read(&plan.files[0].path).unwrap(), b"old");
+        assert_eq!(fs::read(&plan.files[2].path).unwrap(), b"old");
+        // No staged file is left behind.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
         assert_eq!(fs::read(&plan.files[0].path).unwrap(), b"old");
     }
 

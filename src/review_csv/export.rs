@@ -1,5 +1,8 @@
 //! Writing the review sheet: one row per question in bank order, UTF-8 with a
 //! byte-order mark, RFC 4180 quoting, and every text cell made formula-safe.
+//! Also each row's `content_hash`: a digest of the question's source (title,
+//! tags, the three parts' Markdown, the bytes of the figures it shows), the
+//! same whatever renders it.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -8,8 +11,8 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use super::{format_tags, formula, read, COLUMNS};
+use crate::identity::note_guid;
 use crate::model::{Bank, Question, Section};
-use crate::note::NoteContent;
 
 /// The UTF-8 byte-order mark: Excel needs it to show σ and ₹ rather than mojibake.
 pub const BOM: &str = "\u{feff}";
@@ -58,8 +61,8 @@ pub fn rows(bank: &Bank) -> Result<Vec<ReviewRow>> {
 
 /// One question as a sheet row.
 pub fn row(bank: &Bank, section: &Section, q: &Question) -> Result<ReviewRow> {
-    let note = NoteContent::build(bank, section, q)
-        .with_context(|| format!("cannot render question {} ({})", q.number, q.path.display()))?;
+    let content_hash = source_hash(bank, q)
+        .with_context(|| format!("cannot read question {} ({})", q.number, q.path.display()))?;
     Ok(ReviewRow {
         number: q.number,
         section: section.heading(),
@@ -69,9 +72,49 @@ pub fn row(bank: &Bank, section: &Section, q: &Question) -> Result<ReviewRow> {
         technical_depth: q.technical.markdown.clone(),
         real_world_example: q.example.markdown.clone(),
         tags: q.tags.clone(),
-        guid: note.guid,
-        content_hash: note.hash,
+        guid: note_guid(&bank.id, &q.id),
+        content_hash,
     })
+}
+
+/// The figure references (`media/name.svg`) a part's Markdown shows, in order.
+pub fn figure_references(markdown: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new_ext(markdown, crate::load::markdown_options())
+        .filter_map(|event| match event {
+            Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The question's source digest, in lowercase hex: SHA-256 over `qbank`,
+/// `sheet-source`, the title, the tags (one per line), the three parts'
+/// Markdown and, for every figure the parts show, its reference and the
+/// SHA-256 of its bytes, NUL-separated. It changes exactly when what a
+/// reviewer sees or what the figures hold changes, and does not depend on
+/// any renderer.
+pub fn source_hash(bank: &Bank, q: &Question) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let tags = q.tags.join("\n");
+    let mut fields: Vec<String> =
+        vec!["qbank".into(), "sheet-source".into(), q.title.clone(), tags];
+    for (_, part) in q.parts() {
+        fields.push(part.markdown.clone());
+    }
+    for (_, part) in q.parts() {
+        for reference in figure_references(&part.markdown) {
+            let path = bank
+                .figure_path(&reference)
+                .with_context(|| format!("figure `{reference}` is outside content/media/"))?;
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("cannot read figure {}", path.display()))?;
+            fields.push(reference);
+            fields.push(hex::encode(Sha256::digest(&bytes)));
+        }
+    }
+    let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+    Ok(hex::encode(crate::identity::digest(&refs)))
 }
 
 /// The whole file: BOM, header row, one row per question. Records end in
@@ -213,6 +256,13 @@ mod tests {
         assert!(text.contains("content_hash\r\n1,A. Basics,a,'=Is this a formula?,"));
         assert!(text.contains(",\"Line one,\nline \"\"two\"\".\",'- a list,₹2 crore,"));
         assert!(text.ends_with("evaluation; data,qb00,h1\r\n"));
+    }
+
+    #[test]
+    fn figure_references_in_order() {
+        let md = "Text.\n\n![A](media/a.svg)\n\nMore ![B](media/b.svg) and [a link](http://x).";
+        assert_eq!(figure_references(md), ["media/a.svg", "media/b.svg"]);
+        assert!(figure_references("no figures").is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod edit;
 pub mod export;
 pub mod formula;
 pub mod read;
+pub mod xlsx;
 
 use crate::export::{BuildOptions, ExportError, Exporter, Format};
 use crate::model::{Bank, PartKind};
@@ -32,6 +33,9 @@ pub const COLUMNS: [&str; 10] = [
 
 /// Columns a reviewer may not change: `apply-csv` refuses a sheet where they differ.
 pub const READ_ONLY_COLUMNS: [&str; 4] = ["number", "section", "guid", "content_hash"];
+
+/// Columns that say which question a row is: locked in the workbook.
+pub const IDENTITY_COLUMNS: [&str; 5] = ["number", "section", "id", "guid", "content_hash"];
 
 /// The column holding a part's Markdown.
 pub fn part_column(kind: PartKind) -> &'static str {
@@ -78,7 +82,14 @@ impl Exporter for ReviewCsvExporter {
             Ok(())
         })?;
         let changes = export::compare_with_previous(&keys, old_hashes.as_ref());
-        Ok(format!("csv: {} ({changes})", path.display()))
+        let mut summary = format!("csv: {} ({changes})", path.display());
+        // A CSV has no cell limit, but the spreadsheets it is opened in do:
+        // say so now rather than let a cut answer come back.
+        for line in xlsx::oversized_cells(bank, "warning") {
+            summary.push('\n');
+            summary.push_str(&line);
+        }
+        Ok(summary)
     }
 }
 

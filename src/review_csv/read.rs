@@ -13,6 +13,8 @@ pub struct SheetProblem {
     /// 0-based column index, when the problem is in one cell.
     pub column: Option<usize>,
     pub message: String,
+    /// In a workbook, the sheet when it is not "Questions".
+    pub sheet: Option<String>,
 }
 
 impl SheetProblem {
@@ -21,6 +23,32 @@ impl SheetProblem {
             row,
             column,
             message: message.into(),
+            sheet: None,
+        }
+    }
+
+    /// A problem in a cell of another sheet of a workbook.
+    pub fn on_sheet(sheet: &str, row: usize, column: usize, message: impl Into<String>) -> Self {
+        SheetProblem {
+            sheet: Some(sheet.to_string()),
+            ..SheetProblem::new(row, Some(column), message)
+        }
+    }
+
+    /// A problem of the whole file (or workbook), not of one row: row 0.
+    pub fn at_sheet(message: impl Into<String>) -> Self {
+        SheetProblem::new(0, None, message)
+    }
+
+    /// The problem located as a workbook names cells:
+    /// `Questions!D14: error: message`, `Questions!14:14: error: …` for a
+    /// row, `error: …` for the whole workbook.
+    pub fn in_workbook(&self, sheet: &str) -> String {
+        let sheet = self.sheet.as_deref().unwrap_or(sheet);
+        match (self.row, self.column) {
+            (0, _) => format!("error: {}", self.message),
+            (row, Some(c)) => format!("{sheet}!{}{row}: error: {}", column_letter(c), self.message),
+            (row, None) => format!("{sheet}!{row}:{row}: error: {}", self.message),
         }
     }
 }
@@ -29,6 +57,9 @@ impl fmt::Display for SheetProblem {
     /// `ROW:COLUMN: error: message` (columns numbered from 1, with their
     /// spreadsheet letter in the message), or `ROW: error: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.row == 0 {
+            return write!(f, "error: {}", self.message);
+        }
         match self.column {
             Some(c) => write!(
                 f,
@@ -218,5 +249,11 @@ mod tests {
     fn problem_display_names_row_and_column() {
         let p = SheetProblem::new(4, Some(5), "read-only");
         assert_eq!(p.to_string(), "4:6: error: (column F) read-only");
+        assert_eq!(p.in_workbook("Questions"), "Questions!F4: error: read-only");
+        let row = SheetProblem::new(4, None, "moved");
+        assert_eq!(row.in_workbook("Questions"), "Questions!4:4: error: moved");
+        assert_eq!(SheetProblem::at_sheet("x").to_string(), "error: x");
+        let other = SheetProblem::on_sheet("Sheet2", 3, 0, "moved");
+        assert_eq!(other.in_workbook("Questions"), "Sheet2!A3: error: moved");
     }
 }

@@ -223,3 +223,150 @@ pub fn make_formula_like(content: &Path) {
         .replace("# How does", "# +1 if you know: how does");
     fs::write(&linear, text).unwrap();
 }
+
+/// `qbank build --format xlsx`; returns the workbook's path.
+pub fn build_xlsx(content: &Path, out: &Path) -> PathBuf {
+    let result = qbank(&[
+        "build",
+        "--content",
+        content.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "xlsx",
+    ]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let bank_id = qbank::load::load(content).bank.unwrap().id;
+    let path = out.join(format!("{bank_id}.xlsx"));
+    assert!(path.is_file(), "no workbook at {}", path.display());
+    path
+}
+
+/// `qbank apply FILE --content DIR [extra]`.
+pub fn apply(sheet: &Path, content: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "apply",
+        sheet.to_str().unwrap(),
+        "--content",
+        content.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    qbank(&args)
+}
+
+/// The openpyxl version the workbook tests use.
+pub const OPENPYXL_VERSION: &str = "3.1.5";
+
+fn has_openpyxl(python: &Path) -> bool {
+    Command::new(python)
+        .args([
+            "-c",
+            &format!(
+                "import importlib.metadata as m, openpyxl; \
+                 assert m.version('openpyxl') == '{OPENPYXL_VERSION}', m.version('openpyxl')"
+            ),
+        ])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A Python with `openpyxl`: `$QBANK_ANKI_PYTHON` when set, else the test
+/// venv `target/anki-venv` (the one the deck tests use), where openpyxl is
+/// installed on first use. Fails loudly when it cannot be had.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("QBANK_ANKI_PYTHON") {
+        let p = PathBuf::from(p);
+        assert!(
+            has_openpyxl(&p),
+            "QBANK_ANKI_PYTHON={} does not have openpyxl=={OPENPYXL_VERSION}",
+            p.display()
+        );
+        return p;
+    }
+    let target = repo().join("target");
+    let venv = target.join("anki-venv");
+    let python = venv.join("bin/python");
+    if has_openpyxl(&python) {
+        return python;
+    }
+    fs::create_dir_all(&target).unwrap();
+    let guard = fs::File::create(target.join("anki-venv.lock")).unwrap();
+    guard.lock().expect("cannot lock target/anki-venv.lock");
+    if !has_openpyxl(&python) {
+        if !python.exists() {
+            let made = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 -m venv (needs python3-venv)");
+            assert!(made.success(), "cannot create {}", venv.display());
+        }
+        let pip = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                &format!("openpyxl=={OPENPYXL_VERSION}"),
+            ])
+            .status()
+            .expect("pip");
+        assert!(pip.success(), "cannot install openpyxl (needs network)");
+    }
+    python
+}
+
+/// Run a Python script with openpyxl; its arguments follow. Returns stdout.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes a folder unwritable for the test's life, also for root (which
+/// writes through permission bits): `chattr +i` as root (Debian's
+/// e2fsprogs), mode 0555 otherwise.
+pub struct Unwritable(PathBuf);
+
+impl Unwritable {
+    pub fn new(dir: &Path) -> Unwritable {
+        if is_root() {
+            let status = Command::new("chattr").arg("+i").arg(dir).status().expect(
+                "`chattr` is needed to make a folder unwritable for root: apt-get install e2fsprogs",
+            );
+            assert!(status.success(), "chattr +i {} failed", dir.display());
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        Unwritable(dir.to_path_buf())
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        if is_root() {
+            let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().expect("run id -u");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
