@@ -28,6 +28,8 @@ from anki.collection import (
 )
 
 ID_FIELD = "Id"
+# The Id field's place in the notetype (import logs give values without names).
+ID_INDEX = 4
 NEW_ORDER_LIMIT = 8
 
 
@@ -35,7 +37,7 @@ def question_id(fields, names=None):
     """The question id among a note's field values."""
     if names is not None and ID_FIELD in names:
         return fields[names.index(ID_FIELD)]
-    return fields[6] if len(fields) > 6 else "?"
+    return fields[ID_INDEX] if len(fields) > ID_INDEX else "?"
 
 
 def parent_decks(col):
