@@ -877,7 +877,7 @@ fn a_corrupted_lock_is_a_clear_error_not_a_reset() {
 }
 
 #[test]
-fn a_removed_question_stays_in_the_collection_and_is_recorded() {
+fn a_removed_question_ships_retired_once() {
     let ws = Workspace::new(&fixture_bank());
     ws.build(T1);
     ws.import();
@@ -886,20 +886,32 @@ fn a_removed_question_stays_in_the_collection_and_is_recorded() {
     let summary = ws.build(T2);
     assert_eq!(
         summary,
-        "apkg: 0 changed, 0 new, 2 unchanged; 1 removed from the bank \
-         (stays in learners' collections): precision-recall"
+        "apkg: 0 changed, 0 new, 2 unchanged; 1 retired (shipped once more tagged \
+         fixture-bank::retired, with a notice): precision-recall"
     );
-    assert!(ws.lock_text().contains("[removed.precision-recall]"));
+    assert!(ws.lock_text().contains("[retired.precision-recall]"));
     let imported = ws.import();
     assert_eq!(imported["state"]["note_count"], 3, "import never deletes");
-    assert!(strings(&imported["log"]["updated"]).is_empty());
+    assert_eq!(strings(&imported["log"]["updated"]), ["precision-recall"]);
     assert_eq!(
         strings(&imported["log"]["duplicate"]),
         ["linear-regression", "overfitting"]
     );
     assert!(strings(&imported["log"]["new"]).is_empty());
-    // Found by its Id field, as the README tells learners.
-    assert!(imported["state"]["notes"]["precision-recall"].is_object());
+    let note = &imported["state"]["notes"]["precision-recall"];
+    assert!(note["tags_column"]
+        .as_str()
+        .unwrap()
+        .contains(" fixture-bank::retired "));
+    assert!(note["fields"]["Notice"]
+        .as_str()
+        .unwrap()
+        .starts_with("Removed from the bank on 2026-09-22: "));
+    // Later builds ship it unchanged: nothing to update.
+    assert_eq!(ws.build(T3), "apkg: 0 changed, 0 new, 2 unchanged");
+    let log = &ws.import()["log"];
+    assert!(strings(&log["updated"]).is_empty(), "{}", log["updated"]);
+    assert_eq!(strings(&log["duplicate"]).len(), 3);
 }
 
 /// CI's guard: the committed `content/bank.lock` matches the committed bank
