@@ -689,9 +689,12 @@ fn css_change(bank_dir: &Path) {
         .iter()
         .find(|n| n["name"] == notetype_name(&bank))
         .unwrap();
+    // The bank's own theme, if it has one, still comes after the built-in CSS.
+    let theme = qbank::anki::theme::read(&bank.root).unwrap();
+    let expected = qbank::anki::theme::card_css(&restyled, theme.as_deref());
     assert_eq!(
         ours["css_sha256"],
-        hex::encode(Sha256::digest(restyled.as_bytes()))
+        hex::encode(Sha256::digest(expected.as_bytes()))
     );
     let ours_before = before["notetypes"]
         .as_array()
@@ -705,6 +708,52 @@ fn css_change(bank_dir: &Path) {
     assert_eq!(ours["id"], ours_before["id"]);
     assert_eq!(ours["field_ids"], ours_before["field_ids"]);
     assert_eq!(ours["template_ids"], ours_before["template_ids"]);
+    assert_eq!(after["notes"], before["notes"]);
+}
+
+/// Case 4b: the bank's own theme (`theme/card.css`) restyles the notetype in
+/// place, like a CSS change in qbank: no "+" copy, no note touched.
+fn theme_change(bank_dir: &Path) {
+    let ws = Workspace::new(bank_dir);
+    let bank = ws.bank();
+    let n = question_ids(&bank).len();
+    ws.build(T1);
+    let before = &ws.import()["state"];
+    let theme_path = ws.content.join(qbank::anki::theme::THEME_FILE);
+    let mut theme = fs::read_to_string(&theme_path).unwrap_or_default();
+    theme.push_str("\n.qb-question { color: #8250df; }\n");
+    fs::create_dir_all(theme_path.parent().unwrap()).unwrap();
+    fs::write(&theme_path, &theme).unwrap();
+    let summary = ws.build(T2);
+    assert_eq!(
+        summary,
+        format!("apkg: 0 changed, 0 new, {n} unchanged; notetype updated")
+    );
+    let imported = ws.import();
+    let log = &imported["log"];
+    for list in ["conflicting", "new", "updated"] {
+        assert!(strings(&log[list]).is_empty(), "{list}: {}", log[list]);
+    }
+    let after = &imported["state"];
+    let ours = |s: &Value| -> Value {
+        let all: Vec<&Value> = s["notetypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["name"].as_str().unwrap().starts_with(&bank.title))
+            .collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        all[0].clone()
+    };
+    let (was, now) = (ours(before), ours(after));
+    assert_eq!(now["name"], notetype_name(&bank), "a \"+\" copy");
+    assert_eq!(now["id"], was["id"]);
+    assert!(now["mod"].as_i64() > was["mod"].as_i64());
+    let expected = qbank::anki::theme::card_css(qbank::anki::templates::CSS, Some(&theme));
+    assert_eq!(
+        now["css_sha256"],
+        hex::encode(Sha256::digest(expected.as_bytes()))
+    );
     assert_eq!(after["notes"], before["notes"]);
 }
 
@@ -775,6 +824,11 @@ fn fixture_css_change_updates_notetype_in_place() {
 }
 
 #[test]
+fn fixture_theme_change_updates_notetype_in_place() {
+    theme_change(&fixture_bank());
+}
+
+#[test]
 fn fixture_check_database_finds_nothing() {
     check_database(&fixture_bank());
 }
@@ -812,6 +866,11 @@ fn real_bank_unchanged_rebuild_is_identical_and_updates_nothing() {
 #[test]
 fn real_bank_css_change_updates_notetype_in_place() {
     css_change(&real_bank());
+}
+
+#[test]
+fn real_bank_theme_change_updates_notetype_in_place() {
+    theme_change(&real_bank());
 }
 
 #[test]
@@ -934,4 +993,26 @@ fn the_committed_lock_matches_the_bank() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert_eq!(fs::read(content.join("bank.lock")).unwrap(), before);
+}
+
+/// A theme that is more than styling is a content error with its line, and
+/// nothing is built.
+#[test]
+fn a_theme_that_could_run_script_is_refused() {
+    let ws = Workspace::new(&fixture_bank());
+    let theme = ws.content.join(qbank::anki::theme::THEME_FILE);
+    fs::create_dir_all(theme.parent().unwrap()).unwrap();
+    fs::write(
+        &theme,
+        ".a { color: red; }\n</style><script>alert(1)</script>\n",
+    )
+    .unwrap();
+    let out = ws.run_build(T1, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("theme/card.css:2: error: the card theme is styling only"),
+        "{err}"
+    );
+    assert!(!ws.out.join("fixture-bank.apkg").exists());
 }

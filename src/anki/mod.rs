@@ -17,6 +17,7 @@ pub mod lock;
 pub mod package;
 pub mod schema;
 pub mod templates;
+pub mod theme;
 
 use std::collections::BTreeMap;
 
@@ -44,7 +45,8 @@ const COLLECTION_CREATED: i64 = 1_262_304_000;
 /// Writes the bank as an Anki package.
 #[derive(Debug, Clone)]
 pub struct AnkiExporter {
-    /// The notetype's CSS (normally [`templates::CSS`]).
+    /// The notetype's built-in CSS (normally [`templates::CSS`]); a bank's
+    /// `theme/card.css` is appended to it.
     css: String,
 }
 
@@ -71,7 +73,12 @@ impl Exporter for AnkiExporter {
 
     fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
         let ids = DeckIds::new(bank);
-        let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &self.css, 0))?;
+        let theme = theme::read(&bank.root).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        })?;
+        let css = theme::card_css(&self.css, theme.as_deref());
+        let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &css, 0))?;
         let lock_path = bank.lock_path();
         let previous = Lock::read(&lock_path, &bank.id)?;
 
@@ -105,7 +112,7 @@ impl Exporter for AnkiExporter {
         }
 
         deck.add_retired(&plan.lock)?;
-        let deck = deck.finish(&self.css, &plan.lock)?;
+        let deck = deck.finish(&css, &plan.lock)?;
         // The package is written in full beside its place first, so an
         // unwritable output folder fails before the lock changes. Then the
         // lock: the package is a pure function of bank + lock, so if putting
