@@ -1016,3 +1016,184 @@ fn a_theme_that_could_run_script_is_refused() {
     );
     assert!(!ws.out.join("fixture-bank.apkg").exists());
 }
+
+// ---------------------------------------------------------------- cards on a phone
+
+/// Run headless Chromium (Debian package `chromium`) with `args`.
+fn chromium(args: &[&str]) -> Output {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("cannot run chromium (Debian package `chromium`): the phone tests need it");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A card as Anki's reviewer shows it: the rendered side (with its `<style>`)
+/// in `#qa`, the body carrying `card` and, at night, `nightMode`.
+fn card_page(side_html: &str, ord: u16, night: bool) -> String {
+    let night = if night { " nightMode night_mode" } else { "" };
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <body class=\"card card{}{night}\"><div id=\"qa\">{side_html}</div></body></html>",
+        ord + 1
+    )
+}
+
+/// What `tests/anki/phone.js` measures of a card shown `width` px wide.
+fn measure_card(dir: &Path, page: &str, width: u32) -> Value {
+    let script = fs::read_to_string(manifest_dir().join("tests/anki/phone.js")).unwrap();
+    let srcdoc = page.replace('&', "&amp;").replace('"', "&quot;");
+    let outer = format!(
+        "<!doctype html><html><body style=\"margin:0\">\
+         <iframe id=\"card\" style=\"border:0;width:{width}px;height:6000px\" srcdoc=\"{srcdoc}\"></iframe>\
+         <script>{script}</script></body></html>"
+    );
+    let file = dir.join(format!("measure-{width}.html"));
+    fs::write(&file, outer).unwrap();
+    let out = chromium(&[
+        "--window-size=1200,900",
+        "--dump-dom",
+        &format!("file://{}", file.display()),
+    ]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom
+        .rfind("<pre id=\"qb-fit\">")
+        .expect("phone.js wrote no result")
+        + 17;
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let json = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+/// On a phone (360 and 390 px), day and night, as Anki renders them: the
+/// wide table stacks into labelled rows and nothing is clipped or hidden
+/// behind a scroll; each front's badge is the colour of its answer box's
+/// edge; figures show their alt text as a caption under them. Screenshots
+/// of the table card land in `target/phone-cards/` to be looked at.
+#[test]
+fn real_bank_cards_read_on_a_phone() {
+    let ws = Workspace::new(&real_bank());
+    let bank = ws.bank();
+    ws.build(T1);
+    ws.import();
+    let has = |(s, q): &(&qbank::model::Section, &qbank::model::Question), what: &str| {
+        NoteContent::build(&bank, s, q)
+            .unwrap()
+            .fields
+            .iter()
+            .any(|f| f.contains(what))
+    };
+    let questions: Vec<_> = bank.questions().collect();
+    // The widest table: gradient boosting (four columns), else the first table.
+    let table_q = questions
+        .iter()
+        .find(|q| q.1.id == "gradient-boosting" && has(q, "<table"))
+        .or_else(|| questions.iter().find(|q| has(q, "<table")))
+        .expect("the bank has a table")
+        .1
+        .id
+        .clone();
+    let figure_q = questions
+        .iter()
+        .find(|q| has(q, "qb-caption"))
+        .map(|q| q.1.id.clone());
+    let shots = manifest_dir().join("target/phone-cards");
+    fs::create_dir_all(&shots).unwrap();
+    let mut measured = 0;
+    for qid in std::iter::once(table_q.clone()).chain(figure_q.clone()) {
+        let rendered = anki(&["render", ws.col(), &qid]);
+        // Figures are read from the collection's media folder, as in Anki.
+        let dir = PathBuf::from(rendered["media_dir"].as_str().unwrap());
+        for ord in [0u16, 1] {
+            let side = rendered["cards"][ord.to_string()]["answer"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let (box_class, badge_class) = match ord {
+                0 => ("qb-plain", "qb-badge-plain"),
+                _ => ("qb-technical", "qb-badge-technical"),
+            };
+            for night in [false, true] {
+                let page = card_page(&side, ord, night);
+                for width in [360, 390] {
+                    let m = measure_card(&dir, &page, width);
+                    let at = format!("{qid} card {ord} at {width} px, night {night}: {m}");
+                    assert_eq!(m["width"], width, "{at}");
+                    assert_eq!(m["page"], width, "the page scrolls sideways: {at}");
+                    assert_eq!(m["outside"], serde_json::json!([]), "clipped: {at}");
+                    assert_eq!(m["scrolls"], serde_json::json!([]), "hidden: {at}");
+                    if qid == table_q && ord == 1 {
+                        assert!(m["labelled_cells"].as_i64().unwrap() >= 4, "{at}");
+                    }
+                    assert_eq!(m["labels_shown"], m["labelled_cells"], "{at}");
+                    if m["labelled_cells"].as_i64().unwrap() > 0 {
+                        assert_eq!(m["thead_display"], "none", "{at}");
+                    }
+                    let boxes = m["boxes"].as_array().unwrap();
+                    let badges = m["badges"].as_array().unwrap();
+                    assert_eq!((boxes.len(), badges.len()), (1, 1), "{at}");
+                    assert!(boxes[0]["class"].as_str().unwrap().contains(box_class));
+                    assert!(badges[0]["class"].as_str().unwrap().contains(badge_class));
+                    assert_eq!(badges[0]["background"], boxes[0]["edge"], "{at}");
+                    let body = if night {
+                        "rgb(30, 30, 30)"
+                    } else {
+                        "rgb(255, 255, 255)"
+                    };
+                    assert_eq!(m["body_background"], body, "{at}");
+                    let captions = m["captions"].as_array().unwrap();
+                    assert_eq!(
+                        captions.len(),
+                        side.matches("class=\"qb-caption\"").count(),
+                        "{at}"
+                    );
+                    {
+                        for c in captions {
+                            assert_eq!(c["text"], c["alt"], "{at}");
+                            assert!(!c["text"].as_str().unwrap().is_empty(), "{at}");
+                            assert_eq!(c["below"], true, "{at}");
+                            assert!(c["height"].as_f64().unwrap() > 0.0, "{at}");
+                        }
+                    }
+                    measured += 1;
+                }
+                if qid == table_q {
+                    let mode = if night { "night" } else { "day" };
+                    let file = dir.join(format!("card-{ord}-{mode}.html"));
+                    fs::write(&file, &page).unwrap();
+                    for width in [390, 640] {
+                        let png = shots.join(format!("{qid}-{ord}-{mode}-{width}.png"));
+                        chromium(&[
+                            &format!("--screenshot={}", png.display()),
+                            &format!("--window-size={width},2600"),
+                            &format!("file://{}", file.display()),
+                        ]);
+                        assert!(fs::metadata(&png).unwrap().len() > 10_000, "{png:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(measured >= 8, "{measured}");
+    assert!(figure_q.is_some(), "the bank has a figure");
+}

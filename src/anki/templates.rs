@@ -63,6 +63,7 @@ pub const CSS: &str = r#".card {
   max-width: 46em;
   margin: 0 auto;
   padding: 0.75em;
+  --qb-bg: #ffffff;
 }
 .qb-meta { font-size: 0.8em; color: #57606a; margin-bottom: 0.4em; }
 .qb-question { font-size: 1.2em; font-weight: bold; margin-bottom: 0.6em; }
@@ -70,16 +71,17 @@ pub const CSS: &str = r#".card {
 .qb-cue-text { font-style: italic; }
 .qb-badge { display: inline-block; font-size: 0.75em; font-weight: bold; text-transform: uppercase; letter-spacing: 0.05em; border-radius: 999px; padding: 0.1em 0.7em; margin-right: 0.3em; color: #ffffff; }
 .qb-badge-plain { background-color: #1a7f37; }
+/* Each badge is the colour of its answer box's edge. */
 .qb-badge-technical { background-color: #0969da; }
 .qb-notice { margin: 0.8em 0; padding: 0.5em 0.8em; border: 2px solid #cf222e; border-radius: 6px; background-color: #ffebe9; font-weight: bold; }
 hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
 .qb-answer { border-left: 5px solid; border-radius: 6px; padding: 0.6em 0.9em; margin: 0.8em 0; }
-.qb-plain { border-color: #2da44e; background-color: #eefbf1; }
-.qb-technical { border-color: #0969da; background-color: #eef5ff; }
+.qb-plain { border-color: #1a7f37; --qb-bg: #eefbf1; background-color: var(--qb-bg); }
+.qb-technical { border-color: #0969da; --qb-bg: #eef5ff; background-color: var(--qb-bg); }
 .qb-label { font-size: 0.75em; font-weight: bold; text-transform: uppercase; letter-spacing: 0.05em; color: #57606a; margin-bottom: 0.3em; }
 .qb-plain > .qb-label { color: #1a7f37; }
 .qb-technical > .qb-label { color: #0969da; }
-.qb-example { border: 1px dashed #bf8700; border-radius: 6px; background-color: #fff8e5; padding: 0.6em 0.9em; margin: 0.8em 0; }
+.qb-example { border: 1px dashed #bf8700; border-radius: 6px; --qb-bg: #fff8e5; background-color: var(--qb-bg); padding: 0.6em 0.9em; margin: 0.8em 0; }
 .qb-extra { margin-top: 0.8em; font-size: 0.9em; }
 .card p { margin: 0.4em 0; }
 .card ul, .card ol { margin: 0.4em 0; padding-left: 1.4em; }
@@ -88,7 +90,18 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
 .card code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; background-color: rgba(175, 184, 193, 0.25); border-radius: 4px; padding: 0.1em 0.3em; overflow-wrap: anywhere; }
 .card pre { overflow-x: auto; background-color: rgba(175, 184, 193, 0.2); border-radius: 6px; padding: 0.6em; }
 .card pre code { background: none; padding: 0; overflow-wrap: normal; }
-.card table { border-collapse: collapse; margin: 0.6em 0; display: block; overflow-x: auto; max-width: 100%; }
+/* A table wider than the card scrolls sideways, and shows it: a shadow on
+   the side where more columns are hidden (covers that scroll with the
+   content hide the shadow at either end). */
+.card table {
+  border-collapse: collapse; margin: 0.6em 0; display: block; overflow-x: auto; max-width: 100%;
+  background:
+    linear-gradient(to right, var(--qb-bg) 30%, transparent) left / 2.5em 100% no-repeat local,
+    linear-gradient(to left, var(--qb-bg) 30%, transparent) right / 2.5em 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, 0.3), transparent) left / 0.9em 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, 0.3), transparent) right / 0.9em 100% no-repeat scroll;
+  background-color: var(--qb-bg);
+}
 .card th, .card td { border: 1px solid #d0d7de; padding: 0.3em 0.6em; vertical-align: top; }
 .card th { background-color: rgba(175, 184, 193, 0.2); }
 .qb-figure { display: block; margin: 0.6em 0; }
@@ -98,7 +111,7 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
   .card { font-size: 16px; padding: 0.4em; }
   .qb-answer, .qb-example { padding: 0.5em 0.6em; }
   .card table, .card tbody, .card tr, .card td { display: block; width: auto; }
-  .card table { overflow: visible; }
+  .card table { overflow: visible; background: none; }
   .card thead { display: none; }
   .card tr { border: 1px solid #d0d7de; border-radius: 6px; margin: 0.5em 0; padding: 0.3em 0.6em; background-color: rgba(175, 184, 193, 0.12); }
   .card td { border: 0; padding: 0.15em 0; }
@@ -106,20 +119,31 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
   .card td:first-child { font-weight: bold; }
   .card td:first-child::before { font-weight: bold; }
 }
-.nightMode.card, .nightMode .card { color: #e6edf3; background-color: #1e1e1e; }
+.nightMode.card, .nightMode .card { color: #e6edf3; background-color: #1e1e1e; --qb-bg: #1e1e1e; }
 .nightMode .qb-meta, .nightMode .qb-cue, .nightMode .qb-label, .nightMode .qb-caption { color: #9da7b3; }
-.nightMode .qb-badge-plain { background-color: #238636; }
-.nightMode .qb-badge-technical { background-color: #1f6feb; }
+.nightMode .qb-badge-plain { background-color: #3fb950; color: #0d1117; }
+.nightMode .qb-badge-technical { background-color: #4493f8; color: #0d1117; }
 .nightMode .qb-plain > .qb-label { color: #3fb950; }
 .nightMode .qb-technical > .qb-label { color: #4493f8; }
 .nightMode .qb-notice { border-color: #f85149; background-color: #3c1618; }
 .nightMode hr#answer { border-top-color: #3d444d; }
-.nightMode .qb-plain { border-color: #3fb950; background-color: #12261a; }
-.nightMode .qb-technical { border-color: #4493f8; background-color: #121d2f; }
-.nightMode .qb-example { border-color: #d29922; background-color: #2b2111; }
+.nightMode .qb-plain { border-color: #3fb950; --qb-bg: #12261a; }
+.nightMode .qb-technical { border-color: #4493f8; --qb-bg: #121d2f; }
+.nightMode .qb-example { border-color: #d29922; --qb-bg: #2b2111; }
+.nightMode table {
+  background:
+    linear-gradient(to right, var(--qb-bg) 30%, transparent) left / 2.5em 100% no-repeat local,
+    linear-gradient(to left, var(--qb-bg) 30%, transparent) right / 2.5em 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(255, 255, 255, 0.3), transparent) left / 0.9em 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(255, 255, 255, 0.3), transparent) right / 0.9em 100% no-repeat scroll;
+  background-color: var(--qb-bg);
+}
+@media (max-width: 480px) {
+  .nightMode table { background: none; }
+}
 .nightMode .card code, .nightMode code { background-color: rgba(110, 118, 129, 0.4); }
-.nightMode .card th, .nightMode .card td, .nightMode th, .nightMode td, .nightMode .card tr { border-color: #3d444d; }
-.nightMode .card td[data-label]::before { color: #9da7b3; }
+.nightMode .card th, .nightMode .card td, .nightMode th, .nightMode td, .nightMode tr { border-color: #3d444d; }
+.nightMode td[data-label]::before { color: #9da7b3; }
 "#;
 
 /// The editor's placeholder for a field: what it is for, and (for the fields

@@ -11,6 +11,11 @@ Usage:
   import_check.py learner-tag COLLECTION QUESTION_ID TAG
                                            the learner adds a tag to a note
   import_check.py check COLLECTION         run Check Database
+  import_check.py render COLLECTION QUESTION_ID
+                                           both cards of a note as Anki renders them,
+                                           with the notetype's CSS
+  import_check.py edit COLLECTION QUESTION_ID FIELD TEXT
+                                           the learner appends TEXT to a field
 
 COLLECTION is created when it does not exist. Notes are reported by their
 question id (the notetype's `Id` field).
@@ -199,6 +204,35 @@ def learner_tag(col, qid, tag):
     raise SystemExit(f"no note with {ID_FIELD} {qid!r}")
 
 
+def render(col, qid):
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        if ID_FIELD in note.keys() and note[ID_FIELD] == qid:
+            cards = {}
+            for card in note.cards():
+                cards[str(card.ord)] = {
+                    "question": card.question(),
+                    "answer": card.answer(),
+                    "deck": col.decks.name(card.did),
+                }
+            return {
+                "css": note.note_type()["css"],
+                "cards": cards,
+                "media_dir": col.media.dir(),
+            }
+    raise SystemExit(f"no note with {ID_FIELD} {qid!r}")
+
+
+def edit(col, qid, field, text):
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        if ID_FIELD in note.keys() and note[ID_FIELD] == qid:
+            note[field] = note[field] + text
+            col.update_note(note)
+            return {"state": state(col)}
+    raise SystemExit(f"no note with {ID_FIELD} {qid!r}")
+
+
 def check(col):
     message, ok = col.fix_integrity()
     return {"message": message, "ok": ok, "state": state(col)}
@@ -220,6 +254,10 @@ def main(argv):
             result = study(col, [int(e) for e in argv[3].split(",")])
         elif command == "learner-tag" and len(argv) == 5:
             result = learner_tag(col, argv[3], argv[4])
+        elif command == "render" and len(argv) == 4:
+            result = render(col, argv[3])
+        elif command == "edit" and len(argv) == 6:
+            result = edit(col, argv[3], argv[4], argv[5])
         elif command == "check" and len(argv) == 3:
             result = check(col)
         else:
