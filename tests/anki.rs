@@ -1197,3 +1197,270 @@ fn real_bank_cards_read_on_a_phone() {
     assert!(measured >= 8, "{measured}");
     assert!(figure_q.is_some(), "the bank has a figure");
 }
+
+// ---------------------------------------------------------------- a learner over four releases
+
+/// The question ids a log list names.
+fn log_ids(log: &Value, list: &str) -> Vec<String> {
+    strings(&log[list])
+}
+
+/// Scheduling of the cards that existed in `before`, as they are in `after`.
+type Scheduling = Vec<(i64, Value)>;
+
+fn scheduling_of(before: &Value, after: &Value) -> (Scheduling, Scheduling) {
+    let was = scheduling(before);
+    let ids: std::collections::BTreeSet<i64> = was.iter().map(|(id, _)| *id).collect();
+    let now = scheduling(after)
+        .into_iter()
+        .filter(|(id, _)| ids.contains(id))
+        .collect();
+    (was, now)
+}
+
+/// Every note's id is a millisecond time on the day its question entered
+/// the bank (the lock's `added`, current or retired).
+fn assert_ids_on_their_day(ws: &Workspace, state: &Value) {
+    let lock: toml::Table = toml::from_str(&ws.lock_text()).unwrap();
+    let mut checked = 0;
+    for table in ["notes", "retired"] {
+        let Some(records) = lock.get(table).and_then(|t| t.as_table()) else {
+            continue;
+        };
+        for (qid, record) in records {
+            let added = record["added"].as_integer().unwrap();
+            let id = state["notes"][qid]["id"].as_i64().unwrap();
+            let day = added - added.rem_euclid(86_400);
+            assert!(
+                (day * 1000..(day + 86_400) * 1000).contains(&id),
+                "note {qid}: id {id} is not on the day it entered the bank ({added})"
+            );
+            assert!(
+                id <= (added + 1) * 1000,
+                "note {qid}: id {id} after {added}"
+            );
+            let card_ids: Vec<i64> = state["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["question"] == qid.as_str())
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(card_ids, [id, id + 1], "{qid}: card ids");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, state["note_count"].as_i64().unwrap());
+}
+
+/// The learner's life over four releases of the real bank, imported with
+/// Anki's default options each time: (a) a question deleted, (b) a new one
+/// inserted in the middle of a section, (c) a section renamed, (d) the
+/// deleted question restored. Each release updates exactly the notes it
+/// must, review history and scheduling never move, the learner's tags and
+/// edits survive on every note qbank did not change, and the removed note
+/// carries the retired tag and notice until it returns.
+#[test]
+fn real_bank_a_learner_over_four_releases() {
+    let ws = Workspace::new(&real_bank());
+    let bank = ws.bank();
+    let ids = question_ids(&bank);
+    let n = ids.len();
+    // Release times: a minute apart, in the past (never a future id).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let t = |i: i64| now - 600 + 60 * i;
+    let first = ws.build(t(0));
+    assert!(first.starts_with("apkg: "), "{first}");
+    let imported = ws.import();
+    assert_eq!(log_ids(&imported["log"], "new").len(), n);
+    assert_ids_on_their_day(&ws, &imported["state"]);
+
+    // Study 12 cards, then tag one note and edit another.
+    let studied = anki(&["study", ws.col(), "3,3,4,3,1,3,3,4,3,3,2,3"]);
+    assert_eq!(studied["answered"].as_array().unwrap().len(), 12);
+    let (deleted, tagged, edited) = (&ids[0], &ids[2], &ids[4]);
+    anki(&["learner-tag", ws.col(), tagged, "my-weak-spot"]);
+    let mine = " My own mnemonic.";
+    let mut before = anki(&["edit", ws.col(), edited, "Real-world example", mine])["state"].clone();
+    let revlog = before["revlog_count"].as_i64().unwrap();
+    assert!(revlog >= 12, "{revlog}");
+    // The question to be deleted has been studied: its history must survive.
+    let reviewed = |state: &Value, qid: &str| -> i64 {
+        state["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["question"] == qid)
+            .map(|c| c["revlog"].as_i64().unwrap())
+            .sum()
+    };
+    let deleted_reviews = reviewed(&before, &ids[0]);
+    assert!(deleted_reviews >= 1);
+    let learner_intact = |state: &Value| {
+        let tags = state["notes"][tagged]["tags_column"].as_str().unwrap();
+        assert!(tags.contains(" my-weak-spot "), "tag lost: {tags}");
+        let example = state["notes"][edited]["fields"]["Real-world example"]
+            .as_str()
+            .unwrap();
+        assert!(example.ends_with(mine), "edit lost: {example}");
+    };
+    let retired_tag = format!("{}::retired", bank.id);
+    let deleted_path = bank
+        .questions()
+        .find(|(_, q)| &q.id == deleted)
+        .unwrap()
+        .1
+        .path
+        .clone();
+    let deleted_in_ws = ws
+        .content
+        .join(deleted_path.strip_prefix(&bank.root).unwrap());
+    let deleted_text = fs::read_to_string(&deleted_in_ws).unwrap();
+
+    // Each release: build, import, and what must hold after it.
+    let release = |label: &str,
+                   at: i64,
+                   summary: &str,
+                   updated: &[&str],
+                   new: &[&str],
+                   before: &Value| {
+        assert_eq!(ws.build(at), summary, "release {label}");
+        let imported = ws.import();
+        let (log, state) = (&imported["log"], &imported["state"]);
+        assert_eq!(log_ids(log, "updated"), updated, "release {label}: updated");
+        assert_eq!(log_ids(log, "new"), new, "release {label}: new");
+        let total = state["note_count"].as_i64().unwrap() as usize;
+        let mut duplicate: Vec<String> = state["notes"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|q| !updated.contains(&q.as_str()) && !new.contains(&q.as_str()))
+            .cloned()
+            .collect();
+        duplicate.sort();
+        assert_eq!(
+            log_ids(log, "duplicate"),
+            duplicate,
+            "release {label}: up to date"
+        );
+        assert_eq!(updated.len() + new.len() + duplicate.len(), total);
+        for list in ["conflicting", "first_field_match"] {
+            assert!(log_ids(log, list).is_empty(), "release {label}: {list}");
+        }
+        assert_eq!(state["revlog_count"], revlog, "release {label}: review log");
+        let (was, now) = scheduling_of(before, state);
+        assert_eq!(was, now, "release {label}: scheduling");
+        learner_intact(state);
+        // Every note qbank did not update is exactly as before.
+        for (qid, note) in before["notes"].as_object().unwrap() {
+            if !updated.contains(&qid.as_str()) {
+                assert_eq!(&state["notes"][qid], note, "release {label}: {qid} changed");
+            }
+        }
+        assert_ids_on_their_day(&ws, state);
+        eprintln!(
+            "release {label}: {} updated, {} new, {} up to date; {total} notes, {} cards, {revlog} reviews kept",
+            updated.len(),
+            new.len(),
+            duplicate.len(),
+            state["card_count"]
+        );
+        state.clone()
+    };
+    let is_retired = |state: &Value| {
+        let note = &state["notes"][deleted];
+        let tagged = note["tags_column"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(" {retired_tag} "));
+        let notice = note["fields"]["Notice"].as_str().unwrap().to_string();
+        (tagged, notice)
+    };
+
+    // (a) A question is deleted: its note alone is updated, retired.
+    fs::remove_file(&deleted_in_ws).unwrap();
+    let summary = format!(
+        "apkg: 0 changed, 0 new, {} unchanged; 1 retired (shipped once more tagged \
+         {retired_tag}, with a notice): {deleted}",
+        n - 1
+    );
+    before = release("a", t(1), &summary, &[deleted.as_str()], &[], &before);
+    let (tagged_retired, notice) = is_retired(&before);
+    assert!(tagged_retired);
+    assert!(
+        notice.starts_with("Removed from the bank on ")
+            && notice.ends_with(&format!(
+                "you may suspend or delete this note; search <code>tag:{retired_tag}</code>"
+            )),
+        "{notice}"
+    );
+    let question_kept = before["notes"][deleted]["fields"]["Question"].clone();
+    assert!(!question_kept.as_str().unwrap().is_empty());
+    // Anki renders the notice on both cards.
+    let rendered = anki(&["render", ws.col(), deleted]);
+    for ord in ["0", "1"] {
+        for side in ["question", "answer"] {
+            let html = rendered["cards"][ord][side].as_str().unwrap();
+            assert!(
+                html.contains("class=\"qb-notice\">Removed from the bank on"),
+                "{html}"
+            );
+        }
+    }
+
+    // (b) A new question in the middle of section A: one new note, no update.
+    let section_dir = deleted_in_ws.parent().unwrap().to_path_buf();
+    let new_file = section_dir.join("03a-learning-curves.md");
+    fs::write(
+        &new_file,
+        "+++\nid = \"learning-curves\"\ntags = [\"evaluation\"]\n+++\n\n\
+         # What does a learning curve tell you?\n\n\
+         ## Plain English\n\nHow the model's score changes as it sees more data.\n\n\
+         ## Technical depth\n\nTraining and validation error against training-set size: \
+         a persistent gap means variance, two high plateaus mean bias.\n\n\
+         ## Real-world example\n\nA churn model whose validation error kept falling with \
+         more data was worth another month of labelling.\n",
+    )
+    .unwrap();
+    let summary = format!("apkg: 0 changed, 1 new, {} unchanged", n - 1);
+    before = release("b", t(2), &summary, &[], &["learning-curves"], &before);
+    assert!(is_retired(&before).0, "still retired");
+    let new_note_id = before["notes"]["learning-curves"]["id"].as_i64().unwrap();
+    assert_eq!(new_note_id / 1000 / 86_400, t(2) / 86_400, "added today");
+    // The Browser's `added:1` finds exactly the new question's two cards.
+    let found = anki(&["find-cards", ws.col(), "added:1"]);
+    assert_eq!(
+        found["questions"],
+        serde_json::json!(["learning-curves", "learning-curves"])
+    );
+
+    // (c) A section is renamed: no note changes, cards stay in their deck.
+    let toml_path = ws.content.join("bank.toml");
+    let text = fs::read_to_string(&toml_path).unwrap();
+    let renamed = text.replacen(
+        "title = \"Classical ML algorithms\"",
+        "title = \"Classical machine learning\"",
+        1,
+    );
+    assert_ne!(renamed, text, "the real bank has the section to rename");
+    fs::write(&toml_path, renamed).unwrap();
+    let summary = format!("apkg: 0 changed, 0 new, {n} unchanged");
+    before = release("c", t(3), &summary, &[], &[], &before);
+    assert!(is_retired(&before).0, "still retired");
+
+    // (d) The deleted question comes back: updated to current content.
+    fs::write(&deleted_in_ws, &deleted_text).unwrap();
+    let summary = format!(
+        "apkg: 0 changed, 0 new, {n} unchanged; 1 returned (retired note updated back): {deleted}"
+    );
+    let after = release("d", t(4), &summary, &[deleted.as_str()], &[], &before);
+    assert_eq!(is_retired(&after), (false, String::new()));
+    assert_eq!(after["notes"][deleted]["fields"]["Question"], question_kept);
+    assert_eq!(after["note_count"], n + 1);
+    assert_eq!(reviewed(&after, deleted), deleted_reviews);
+    let checked = anki(&["check", ws.col()]);
+    assert_eq!(checked["message"], CHECK_DATABASE_CLEAN);
+}

@@ -11,6 +11,8 @@ Usage:
   import_check.py learner-tag COLLECTION QUESTION_ID TAG
                                            the learner adds a tag to a note
   import_check.py check COLLECTION         run Check Database
+  import_check.py find-cards COLLECTION SEARCH
+                                           the question ids of the cards a Browser search finds
   import_check.py render COLLECTION QUESTION_ID
                                            both cards of a note as Anki renders them,
                                            with the notetype's CSS
@@ -233,6 +235,14 @@ def edit(col, qid, field, text):
     raise SystemExit(f"no note with {ID_FIELD} {qid!r}")
 
 
+def find_cards(col, search):
+    questions = []
+    for cid in sorted(col.find_cards(search)):
+        note = col.get_card(cid).note()
+        questions.append(note[ID_FIELD] if ID_FIELD in note.keys() else "?")
+    return {"questions": questions}
+
+
 def check(col):
     message, ok = col.fix_integrity()
     return {"message": message, "ok": ok, "state": state(col)}
@@ -258,6 +268,8 @@ def main(argv):
             result = render(col, argv[3])
         elif command == "edit" and len(argv) == 6:
             result = edit(col, argv[3], argv[4], argv[5])
+        elif command == "find-cards" and len(argv) == 4:
+            result = find_cards(col, argv[3])
         elif command == "check" and len(argv) == 3:
             result = check(col)
         else:
