@@ -371,6 +371,11 @@ fn fresh_import(bank_dir: &Path, expect_notes: usize, expect_sections: usize) {
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_eq!(ours[0]["name"], notetype_name(&bank));
     assert_eq!(strings(&ours[0]["fields"]), FIELD_NAMES);
+    // The publisher's bookkeeping fields start collapsed in the editor.
+    assert_eq!(
+        strings(&ours[0]["collapsed_fields"]),
+        ["Id", "Notice", "Extra"]
+    );
     assert_eq!(
         strings(&ours[0]["templates"]),
         ["Plain English", "Technical depth"]
@@ -1463,4 +1468,62 @@ fn real_bank_a_learner_over_four_releases() {
     assert_eq!(reviewed(&after, deleted), deleted_reviews);
     let checked = anki(&["check", ws.col()]);
     assert_eq!(checked["message"], CHECK_DATABASE_CLEAN);
+}
+
+/// A version 1 lock (as committed before note dates and retirement) is
+/// migrated once: `--locked` refuses it, a build rewrites it as version 2
+/// with each question dated by the build that recorded it, and from then on
+/// the lock is stable.
+#[test]
+fn a_version_1_lock_is_migrated_once() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    let v2: toml::Table = toml::from_str(&ws.lock_text()).unwrap();
+    let notes = v2["notes"].as_table().unwrap();
+    let mut v1 = format!(
+        "# bank.lock\n\nversion = 1\nbank = \"fixture-bank\"\nrecords = {}\n\n[notetype]\nhash = \"{}\"\nmod = 1700000000\n",
+        notes.len(),
+        "0".repeat(64)
+    );
+    for (i, (qid, record)) in notes.iter().enumerate() {
+        v1.push_str(&format!(
+            "\n[notes.{qid}]\nguid = {}\nhash = \"{}\"\nmod = {}\n",
+            record["guid"],
+            "1".repeat(64),
+            1_700_000_000 + 86_400 * i as i64
+        ));
+    }
+    fs::write(ws.content.join("bank.lock"), &v1).unwrap();
+    let locked = ws.run_build(T2, &["--locked"]);
+    assert_eq!(locked.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&locked.stderr);
+    assert!(
+        err.contains("bank.lock is out of date") && err.contains("migrated from version 1 to 2"),
+        "{err}"
+    );
+    assert_eq!(ws.lock_text(), v1, "--locked changed the lock");
+
+    let summary = ws.build(T2);
+    assert_eq!(
+        summary,
+        format!(
+            "apkg: {} changed, 0 new, 0 unchanged; notetype updated; bank.lock migrated from version 1 to 2",
+            notes.len()
+        )
+    );
+    let migrated: toml::Table = toml::from_str(&ws.lock_text()).unwrap();
+    assert_eq!(migrated["version"].as_integer(), Some(2));
+    for (i, (qid, record)) in migrated["notes"].as_table().unwrap().iter().enumerate() {
+        let added = 1_700_000_000 + 86_400 * i as i64;
+        assert_eq!(record["added"].as_integer(), Some(added), "{qid}");
+        assert_eq!(record["id"].as_integer().unwrap() / 1000, added, "{qid}");
+        assert_eq!(record["mod"].as_integer(), Some(T2), "{qid}");
+    }
+    let lock = ws.lock_text();
+    assert_eq!(
+        ws.build(T3),
+        format!("apkg: 0 changed, 0 new, {} unchanged", notes.len())
+    );
+    assert_eq!(ws.lock_text(), lock);
+    assert!(ws.run_build(T3, &["--locked"]).status.success());
 }

@@ -70,6 +70,7 @@ def state(col):
                 "css_sha256": hashlib.sha256(m["css"].encode()).hexdigest(),
                 "fields": names,
                 "field_ids": [f.get("id") for f in m["flds"]],
+                "collapsed_fields": [f["name"] for f in m["flds"] if f.get("collapsed")],
                 "templates": [t["name"] for t in m["tmpls"]],
                 "template_ids": [t.get("id") for t in m["tmpls"]],
             }
