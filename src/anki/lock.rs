@@ -348,7 +348,7 @@ fn retire(bank_id: &str, last: &NoteRecord, now: i64) -> NoteRecord {
 pub fn plan(
     previous: Option<&Lock>,
     bank_id: &str,
-    notes: &[CurrentNote],
+    notes: Vec<CurrentNote>,
     notetype_hash: &str,
     now: i64,
 ) -> Plan {
@@ -393,15 +393,15 @@ pub fn plan(
         lock.notes.insert(
             id,
             NoteRecord {
-                guid: note.guid.clone(),
+                guid: note.guid,
                 id: note.id,
                 added: note.added,
                 retired: None,
-                hash: note.hash.clone(),
+                hash: note.hash,
                 mtime,
-                fields: note.fields.clone(),
-                tags: note.tags.clone(),
-                media: note.media.clone(),
+                fields: note.fields,
+                tags: note.tags,
+                media: note.media,
             },
         );
     }
@@ -703,10 +703,11 @@ impl Lock {
         fn number<T: std::str::FromStr>(line: Option<&str>, key: &str) -> Option<T> {
             value(line, key)?.parse().ok()
         }
+        // A list as the writer writes it (`toml_strings`) is also JSON with
+        // the same meaning (same escapes), which serde_json reads fast; the
+        // final write-back comparison below guarantees the reading is exact.
         fn list(line: Option<&str>, key: &str) -> Option<Vec<String>> {
-            value(line, key)?;
-            let mut table: BTreeMap<String, Vec<String>> = toml::from_str(line?).ok()?;
-            table.remove(key)
+            serde_json::from_str(value(line, key)?).ok()
         }
         let body = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
         let mut lines = body.split('\n').peekable();
@@ -833,7 +834,13 @@ mod tests {
 
     #[test]
     fn first_build_stamps_everything_now() {
-        let p = plan(None, "b", &[note("x", 'a'), note("yy", 'b')], &h('c'), 100);
+        let p = plan(
+            None,
+            "b",
+            vec![note("x", 'a'), note("yy", 'b')],
+            &h('c'),
+            100,
+        );
         assert_eq!(p.new, ["x", "yy"]);
         assert!(p.notetype_changed);
         assert_eq!(p.lock.notes["x"].mtime, 100);
@@ -846,12 +853,18 @@ mod tests {
 
     #[test]
     fn only_changed_notes_get_a_new_mod_never_lower() {
-        let first = plan(None, "b", &[note("x", 'a'), note("yy", 'b')], &h('c'), 100);
+        let first = plan(
+            None,
+            "b",
+            vec![note("x", 'a'), note("yy", 'b')],
+            &h('c'),
+            100,
+        );
         // Clock went backwards (or SOURCE_DATE_EPOCH is fixed): still strictly newer.
         let second = plan(
             Some(&first.lock),
             "b",
-            &[note("x", 'a'), note("yy", 'd')],
+            vec![note("x", 'a'), note("yy", 'd')],
             &h('c'),
             50,
         );
@@ -865,9 +878,15 @@ mod tests {
 
     #[test]
     fn a_removed_question_is_retired_once_then_shipped_unchanged_and_can_return() {
-        let first = plan(None, "b", &[note("x", 'a'), note("yy", 'b')], &h('c'), 100);
+        let first = plan(
+            None,
+            "b",
+            vec![note("x", 'a'), note("yy", 'b')],
+            &h('c'),
+            100,
+        );
         let day = 86_400 * 20_000;
-        let second = plan(Some(&first.lock), "b", &[note("x", 'a')], &h('c'), day);
+        let second = plan(Some(&first.lock), "b", vec![note("x", 'a')], &h('c'), day);
         assert_eq!(second.retired, ["yy"]);
         assert!(
             second.summary().contains("1 retired"),
@@ -886,7 +905,13 @@ mod tests {
         );
         assert_eq!(r.tags, ["b::retired", "b::t"]);
         // A later build ships it unchanged.
-        let third = plan(Some(&second.lock), "b", &[note("x", 'a')], &h('c'), day + 9);
+        let third = plan(
+            Some(&second.lock),
+            "b",
+            vec![note("x", 'a')],
+            &h('c'),
+            day + 9,
+        );
         assert!(third.retired.is_empty());
         assert_eq!(third.lock.retired["yy"], *r);
         assert_eq!(third.lock, second.lock);
@@ -894,7 +919,7 @@ mod tests {
         let fourth = plan(
             Some(&third.lock),
             "b",
-            &[note("x", 'a'), note("yy", 'b')],
+            vec![note("x", 'a'), note("yy", 'b')],
             &h('c'),
             90,
         );
@@ -938,7 +963,7 @@ mod tests {
         let first = plan(
             None,
             "b",
-            &[note("a", '1'), note("gone", '2')],
+            vec![note("a", '1'), note("gone", '2')],
             &h('9'),
             1000,
         )
@@ -946,7 +971,7 @@ mod tests {
         plan(
             Some(&first),
             "b",
-            &[note("a", '3'), note("z-9", '4')],
+            vec![note("a", '3'), note("z-9", '4')],
             &h('9'),
             2000,
         )
@@ -959,7 +984,7 @@ mod tests {
         assert!(!lock.retired.is_empty());
         let body = lock.to_toml_fast().unwrap();
         assert_eq!(toml::from_str::<Lock>(&body).unwrap(), lock);
-        let empty = plan(None, "b", &[], &h('8'), 7).lock;
+        let empty = plan(None, "b", vec![], &h('8'), 7).lock;
         assert_eq!(empty.to_toml_fast(), None);
         assert!(empty.to_text().unwrap().contains("[notes]"));
     }
@@ -1017,7 +1042,7 @@ mod tests {
         let p = plan(
             Some(&lock),
             "b",
-            &[CurrentNote {
+            vec![CurrentNote {
                 id: lock.notes["x"].id,
                 added: 100,
                 ..note("x", 'e')
@@ -1046,7 +1071,7 @@ mod tests {
 
     #[test]
     fn broken_or_foreign_locks_are_clear_errors() {
-        let p = plan(None, "b", &[note("x", 'a')], &h('c'), 100);
+        let p = plan(None, "b", vec![note("x", 'a')], &h('c'), 100);
         let text = p.lock.to_text().unwrap();
         let path = Path::new("content/bank.lock");
         let err = Lock::parse(&text, path, "other").unwrap_err().to_string();
@@ -1074,7 +1099,13 @@ mod tests {
 
     #[test]
     fn a_lock_cut_short_at_a_line_boundary_is_an_error() {
-        let p = plan(None, "b", &[note("x", 'a'), note("yy", 'b')], &h('c'), 100);
+        let p = plan(
+            None,
+            "b",
+            vec![note("x", 'a'), note("yy", 'b')],
+            &h('c'),
+            100,
+        );
         let text = p.lock.to_text().unwrap();
         // Still valid TOML, one note short.
         let cut = &text[..text.find("\n[notes.yy]").unwrap() + 1];

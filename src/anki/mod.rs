@@ -92,7 +92,7 @@ impl Exporter for AnkiExporter {
         let plan = lock::plan(
             previous.as_ref(),
             &bank.id,
-            &current,
+            current,
             &notetype_hash,
             opts.now,
         );
