@@ -1527,3 +1527,41 @@ fn a_version_1_lock_is_migrated_once() {
     assert_eq!(ws.lock_text(), lock);
     assert!(ws.run_build(T3, &["--locked"]).status.success());
 }
+
+/// A retired note's figures still travel with it while `media/` holds them,
+/// so a learner who imports for the first time sees them too.
+#[test]
+fn a_retired_note_keeps_its_figure() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    let bank = ws.bank();
+    let (section, question) = bank
+        .questions()
+        .find(|(_, q)| q.id == "overfitting")
+        .unwrap();
+    let figure = NoteContent::build(&bank, section, question).unwrap().media;
+    assert_eq!(figure.len(), 1);
+    fs::remove_file(&question.path).unwrap();
+    let summary = ws.build(T2);
+    assert!(summary.contains("1 retired"), "{summary}");
+    let mut zip = zip::ZipArchive::new(fs::File::open(ws.apkg()).unwrap()).unwrap();
+    let mut map = String::new();
+    zip.by_name("media")
+        .unwrap()
+        .read_to_string(&mut map)
+        .unwrap();
+    let map: serde_json::Map<String, Value> = serde_json::from_str(&map).unwrap();
+    let names: Vec<&str> = map.values().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(names, [figure[0].name.as_str()]);
+    let fresh = anki(&["import", ws.col(), ws.apkg().to_str().unwrap()]);
+    let state = &fresh["state"];
+    assert_eq!(
+        state["media"][&figure[0].name],
+        hex::encode(Sha256::digest(&figure[0].bytes))
+    );
+    let note = &state["notes"]["overfitting"];
+    assert!(note["tags_column"]
+        .as_str()
+        .unwrap()
+        .contains(" fixture-bank::retired "));
+}
