@@ -240,7 +240,8 @@ struct DeckWriter<'a> {
 }
 
 impl<'a> DeckWriter<'a> {
-    /// Give every question its note and card ids (in bank order, so a clash
+    /// Give every question its note id and `added` time (from the lock, or
+    /// now for a question new to the bank, allocated in bank order so a clash
     /// resolves the same way every build) and open the collection file.
     fn create(
         bank: &'a Bank,
