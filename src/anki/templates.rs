@@ -98,8 +98,8 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
   background:
     linear-gradient(to right, var(--qb-bg) 30%, transparent) left / 2.5em 100% no-repeat local,
     linear-gradient(to left, var(--qb-bg) 30%, transparent) right / 2.5em 100% no-repeat local,
-    radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, 0.3), transparent) left / 0.9em 100% no-repeat scroll,
-    radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, 0.3), transparent) right / 0.9em 100% no-repeat scroll;
+    radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, 0.35), transparent) left / 1.1em 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, 0.35), transparent) right / 1.1em 100% no-repeat scroll;
   background-color: var(--qb-bg);
 }
 .card th, .card td { border: 1px solid #d0d7de; padding: 0.3em 0.6em; vertical-align: top; }
@@ -134,8 +134,8 @@ hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: 1em 0; }
   background:
     linear-gradient(to right, var(--qb-bg) 30%, transparent) left / 2.5em 100% no-repeat local,
     linear-gradient(to left, var(--qb-bg) 30%, transparent) right / 2.5em 100% no-repeat local,
-    radial-gradient(farthest-side at 0 50%, rgba(255, 255, 255, 0.3), transparent) left / 0.9em 100% no-repeat scroll,
-    radial-gradient(farthest-side at 100% 50%, rgba(255, 255, 255, 0.3), transparent) right / 0.9em 100% no-repeat scroll;
+    radial-gradient(farthest-side at 0 50%, rgba(255, 255, 255, 0.35), transparent) left / 1.1em 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(255, 255, 255, 0.35), transparent) right / 1.1em 100% no-repeat scroll;
   background-color: var(--qb-bg);
 }
 @media (max-width: 480px) {
