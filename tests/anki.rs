@@ -1182,6 +1182,21 @@ fn real_bank_cards_read_on_a_phone() {
                     }
                     measured += 1;
                 }
+                // Wider than a phone, a table that still overflows the card
+                // scrolls sideways and shows a shadow on the hidden side.
+                if qid == table_q && ord == 1 {
+                    let m = measure_card(&dir, &page, 520);
+                    let tables = m["tables"].as_array().unwrap();
+                    assert!(!tables.is_empty(), "{m}");
+                    for t in tables {
+                        assert_eq!(
+                            t["overflows"], true,
+                            "at 520 px the 4-column table scrolls: {m}"
+                        );
+                        assert_eq!(t["cue"], true, "a scrolling table shows its cue: {m}");
+                    }
+                    assert_eq!(m["page"], 520, "only the table scrolls, not the page: {m}");
+                }
                 if qid == table_q {
                     let mode = if night { "night" } else { "day" };
                     let file = dir.join(format!("card-{ord}-{mode}.html"));

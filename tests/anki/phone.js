@@ -37,6 +37,13 @@ function measure(doc) {
   doc.querySelectorAll(".qb-badge").forEach(function (b) {
     out.badges.push({ class: b.className, text: b.textContent, background: view.getComputedStyle(b).backgroundColor });
   });
+  out.tables = [];
+  doc.querySelectorAll("table").forEach(function (t) {
+    out.tables.push({
+      overflows: t.scrollWidth > t.clientWidth + 1,
+      cue: view.getComputedStyle(t).backgroundImage.indexOf("radial-gradient") >= 0
+    });
+  });
   out.captions = [];
   doc.querySelectorAll(".qb-caption").forEach(function (c) {
     var img = c.previousElementSibling;
