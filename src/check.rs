@@ -53,6 +53,7 @@ impl Figures {
 pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     check_duplicate_ids(bank, &mut diags);
+    diags.extend(crate::anki::theme::check(&bank.root));
     let mut figures = Figures::default();
     for (_, q) in bank.questions() {
         check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);

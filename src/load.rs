@@ -381,7 +381,8 @@ fn check_root_entries(
             continue;
         }
         if is_dir {
-            if name != MEDIA_DIR && !listed.contains_key(&name) {
+            // `theme/` holds the bank's card theme (crate::anki::theme).
+            if name != MEDIA_DIR && name != "theme" && !listed.contains_key(&name) {
                 diags.push(Diagnostic::error(
                     bank_path,
                     1,

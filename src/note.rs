@@ -2,6 +2,11 @@
 //! to HTML, its tags, the figures it references, its GUID and the content
 //! hash over all of them. The Anki exporter writes this; the CSV and the
 //! lock file quote the same GUID and hash.
+//!
+//! A note holds only what an author edits (the question, its three parts,
+//! its figures and tags) and its permanent id: nothing positional (number)
+//! or presentational (section title), so renumbering, inserting, deleting or
+//! re-ordering questions and renaming a section change no note.
 
 use std::fs;
 
@@ -13,19 +18,32 @@ use crate::identity::note_guid;
 use crate::load::markdown_options;
 use crate::model::{Bank, Question, Section};
 
-/// The notetype's fields, in order. The list is permanent: adding a field
-/// after release makes every note conflict in learners' collections, so
-/// `Extra` is reserved now (empty) for a later part such as follow-ups.
-pub const FIELD_NAMES: [&str; 8] = [
+/// The notetype's fields, in order. The list is permanent: adding or
+/// removing a field after release makes every note conflict in learners'
+/// collections (Anki makes a "+" copy of the notetype and updates nothing).
+///
+/// - `Id`: the question's permanent id, the one field that lets a learner (or
+///   a tool) find a note by what the bank calls it (`Id:overfitting`); it
+///   never changes, so it costs no update.
+/// - `Notice`: the publisher's word about the note itself, empty while the
+///   question is current; a removed question's note carries its retirement
+///   notice here (shown on both cards).
+/// - `Extra`: reserved, kept empty, for a later part such as follow-up
+///   questions: an empty field shows nothing and costs nothing, while adding
+///   a field later would block every learner's updates. Field ids are
+///   permanent, so it can be renamed in place when that part arrives.
+pub const FIELD_NAMES: [&str; 7] = [
     "Question",
     "Plain English",
     "Technical depth",
     "Real-world example",
-    "Section",
-    "Number",
     "Id",
+    "Notice",
     "Extra",
 ];
+
+/// Index of the `Notice` field in [`FIELD_NAMES`].
+pub const NOTICE_FIELD: usize = 5;
 
 /// A figure a note shows, under the content-hashed name it gets in Anki.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +78,8 @@ impl NoteContent {
             render(&question.plain.markdown)?,
             render(&question.technical.markdown)?,
             render(&question.example.markdown)?,
-            escape(&section.heading()),
-            question.number.to_string(),
             escape(&question.id),
+            String::new(),
             String::new(),
         ];
         media.sort_by(|a: &MediaFile, b| a.name.cmp(&b.name));
@@ -97,13 +114,16 @@ pub fn anki_tags(bank_id: &str, section: &Section, question: &Question) -> Vec<S
 /// SHA-256 (hex) over exactly what Anki stores for a note: GUID, every field,
 /// the tags, and each media file's name and bytes. Each item is length-prefixed
 /// so no two different notes can hash the same by shifting text between fields.
+/// Since a note holds only authored content and permanent ids, the hash moves
+/// only when an author edits the question (or moves it to another section,
+/// whose permanent id is one of its tags).
 pub fn content_hash(guid: &str, fields: &[String], tags: &[String], media: &[MediaFile]) -> String {
     let mut h = Sha256::new();
     let mut item = |bytes: &[u8]| {
         h.update((bytes.len() as u64).to_be_bytes());
         h.update(bytes);
     };
-    item(b"qbank-note-v1");
+    item(b"qbank-note-v2");
     item(guid.as_bytes());
     for f in fields {
         item(f.as_bytes());
@@ -146,20 +166,116 @@ fn is_safe_link(url: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
+/// A figure on a card: the image under its hashed media name and, under it,
+/// its alt text as a caption (both escaped).
+fn figure_html(name: &str, alt: &str) -> String {
+    let (name, alt) = (escape(name), escape(alt.trim()));
+    let caption = if alt.is_empty() {
+        String::new()
+    } else {
+        format!("<span class=\"qb-caption\">{alt}</span>")
+    };
+    format!("<span class=\"qb-figure\"><img src=\"{name}\" alt=\"{alt}\">{caption}</span>")
+}
+
+/// Labels each body cell of a table with its column's header text
+/// (`<td data-label="Speed">`), so that on a phone, where the header row is
+/// hidden and every row stacks into a small card, each value keeps its label.
+#[derive(Default)]
+struct TableLabels {
+    alignments: Vec<pulldown_cmark::Alignment>,
+    in_head: bool,
+    /// The header texts of the current table.
+    labels: Vec<String>,
+    /// The header cell being read.
+    label: Option<String>,
+    /// The body cell's column.
+    column: usize,
+}
+
+impl TableLabels {
+    /// Pass an event through, noting header texts; a body cell's start
+    /// becomes a `<td>` carrying its label (escaped).
+    fn see<'e>(&mut self, event: Event<'e>) -> Option<Event<'e>> {
+        use pulldown_cmark::{Alignment, TagEnd};
+        match &event {
+            Event::Start(Tag::Table(alignments)) => {
+                self.alignments = alignments.clone();
+                self.labels.clear();
+            }
+            Event::Start(Tag::TableHead) => self.in_head = true,
+            Event::End(TagEnd::TableHead) => self.in_head = false,
+            Event::Start(Tag::TableRow) => self.column = 0,
+            Event::Start(Tag::TableCell) if self.in_head => self.label = Some(String::new()),
+            Event::End(TagEnd::TableCell) if self.in_head => {
+                let label = self.label.take().unwrap_or_default();
+                self.labels.push(label.trim().to_string());
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(label) = self.label.as_mut() {
+                    label.push_str(t);
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                let column = self.column;
+                self.column += 1;
+                let style = match self.alignments.get(column) {
+                    Some(Alignment::Left) => " style=\"text-align: left\"",
+                    Some(Alignment::Center) => " style=\"text-align: center\"",
+                    Some(Alignment::Right) => " style=\"text-align: right\"",
+                    _ => "",
+                };
+                let label = match self.labels.get(column) {
+                    Some(l) if !l.is_empty() => format!(" data-label=\"{}\"", escape(l)),
+                    _ => String::new(),
+                };
+                return Some(Event::InlineHtml(CowStr::from(format!(
+                    "<td{label}{style}>"
+                ))));
+            }
+            _ => {}
+        }
+        Some(event)
+    }
+}
+
 /// Render a part's Markdown to HTML: text escaped, raw HTML shown as text,
-/// figures pointed at their hashed media names, links only to http(s).
+/// figures pointed at their hashed media names with their alt text as a
+/// caption, links only to http(s).
 pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) -> Result<String> {
     let mut events = Vec::new();
     let mut skip_link_ends = Vec::new();
+    // The figure being read: its media name and the alt text so far.
+    let mut figure: Option<(String, String)> = None;
+    let mut table = TableLabels::default();
     for event in Parser::new_ext(markdown, markdown_options()) {
+        // Raw HTML in the source is shown as text; the only markup past this
+        // point is what this function writes itself.
         let event = match event {
             Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
+            other => other,
+        };
+        let event = match table.see(event) {
+            Some(event) => event,
+            None => continue,
+        };
+        if let Some((name, alt)) = figure.as_mut() {
+            match event {
+                Event::End(pulldown_cmark::TagEnd::Image) => {
+                    let html = figure_html(name, alt);
+                    events.push(Event::InlineHtml(CowStr::from(html)));
+                    figure = None;
+                }
+                Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                    alt.push_str(&t)
+                }
+                Event::SoftBreak | Event::HardBreak => alt.push(' '),
+                _ => {}
+            }
+            continue;
+        }
+        let event = match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
                 let path = bank
                     .figure_path(&dest_url)
                     .with_context(|| format!("figure `{dest_url}` is outside content/media/"))?;
@@ -171,12 +287,8 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
                     name: name.clone(),
                     bytes,
                 });
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: CowStr::from(name),
-                    title,
-                    id,
-                })
+                figure = Some((name, String::new()));
+                continue;
             }
             Event::Start(Tag::Link { ref dest_url, .. }) => {
                 let safe = is_safe_link(dest_url);
@@ -305,6 +417,8 @@ mod tests {
             "hr",
             "br",
             "del",
+            "img",
+            "span",
         ];
         let mut rest = html;
         while let Some(start) = rest.find('<') {
@@ -394,6 +508,54 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("alt=\"Loss curves\""), "{html}");
+        assert!(
+            html.contains("<span class=\"qb-caption\">Loss curves</span>"),
+            "the alt text is the caption: {html}"
+        );
+    }
+
+    #[test]
+    fn a_caption_is_escaped_text() {
+        let html = render_markdown(
+            &bank(),
+            "![a \"b\" <c> & `d`](media/loss-curves.svg)",
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert!(
+            html.contains("alt=\"a &quot;b&quot; &lt;c&gt; &amp; d\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"qb-caption\">a &quot;b&quot; &lt;c&gt; &amp; d</span>"),
+            "{html}"
+        );
+        assert_no_live_markup(&html);
+    }
+
+    #[test]
+    fn table_cells_carry_their_column_label() {
+        let md = "| Aspect | `XGBoost` | a \"b\" |\n|:---|---:|---|\n| Speed | slow | <x> |\n| Use | y |  |";
+        let html = render_markdown(&bank(), md, &mut Vec::new()).unwrap();
+        assert!(
+            html.contains("<td data-label=\"Aspect\" style=\"text-align: left\">Speed</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td data-label=\"XGBoost\" style=\"text-align: right\">slow</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td data-label=\"a &quot;b&quot;\">&lt;x&gt;</td>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<td").count(), 6, "{html}");
+        assert_eq!(html.matches("</td>").count(), 6, "{html}");
+        assert!(
+            html.contains("<th style=\"text-align: left\">Aspect</th>"),
+            "{html}"
+        );
+        assert_no_live_markup(&html);
     }
 
     #[test]

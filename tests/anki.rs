@@ -373,6 +373,11 @@ fn fresh_import(bank_dir: &Path, expect_notes: usize, expect_sections: usize) {
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_eq!(ours[0]["name"], notetype_name(&bank));
     assert_eq!(strings(&ours[0]["fields"]), FIELD_NAMES);
+    // The publisher's bookkeeping fields start collapsed in the editor.
+    assert_eq!(
+        strings(&ours[0]["collapsed_fields"]),
+        ["Id", "Notice", "Extra"]
+    );
     assert_eq!(
         strings(&ours[0]["templates"]),
         ["Plain English", "Technical depth"]
@@ -414,7 +419,16 @@ fn fresh_import(bank_dir: &Path, expect_notes: usize, expect_sections: usize) {
             front.contains(&field("Question")),
             "front lacks the question"
         );
-        assert!(front.contains(&field("Section")) && front.contains(">Q1<"));
+        // The section comes from the card's own deck ({{Subdeck}}); no number.
+        let (first_section, _) = bank.questions().next().unwrap();
+        assert!(
+            front.contains(&format!(
+                "<div class=\"qb-meta\">{}</div>",
+                first_section.heading()
+            )),
+            "{front}"
+        );
+        assert!(!front.contains(">Q1<"), "{front}");
         assert!(text(ord, "answer").contains(&field("Real-world example")));
     }
     assert!(text("0", "question").contains(qbank::anki::templates::PLAIN_CUE));
@@ -682,9 +696,12 @@ fn css_change(bank_dir: &Path) {
         .iter()
         .find(|n| n["name"] == notetype_name(&bank))
         .unwrap();
+    // The bank's own theme, if it has one, still comes after the built-in CSS.
+    let theme = qbank::anki::theme::read(&bank.root).unwrap();
+    let expected = qbank::anki::theme::card_css(&restyled, theme.as_deref());
     assert_eq!(
         ours["css_sha256"],
-        hex::encode(Sha256::digest(restyled.as_bytes()))
+        hex::encode(Sha256::digest(expected.as_bytes()))
     );
     let ours_before = before["notetypes"]
         .as_array()
@@ -698,6 +715,52 @@ fn css_change(bank_dir: &Path) {
     assert_eq!(ours["id"], ours_before["id"]);
     assert_eq!(ours["field_ids"], ours_before["field_ids"]);
     assert_eq!(ours["template_ids"], ours_before["template_ids"]);
+    assert_eq!(after["notes"], before["notes"]);
+}
+
+/// Case 4b: the bank's own theme (`theme/card.css`) restyles the notetype in
+/// place, like a CSS change in qbank: no "+" copy, no note touched.
+fn theme_change(bank_dir: &Path) {
+    let ws = Workspace::new(bank_dir);
+    let bank = ws.bank();
+    let n = question_ids(&bank).len();
+    ws.build(T1);
+    let before = &ws.import()["state"];
+    let theme_path = ws.content.join(qbank::anki::theme::THEME_FILE);
+    let mut theme = fs::read_to_string(&theme_path).unwrap_or_default();
+    theme.push_str("\n.qb-question { color: #8250df; }\n");
+    fs::create_dir_all(theme_path.parent().unwrap()).unwrap();
+    fs::write(&theme_path, &theme).unwrap();
+    let summary = ws.build(T2);
+    assert_eq!(
+        summary,
+        format!("apkg: 0 changed, 0 new, {n} unchanged; notetype updated")
+    );
+    let imported = ws.import();
+    let log = &imported["log"];
+    for list in ["conflicting", "new", "updated"] {
+        assert!(strings(&log[list]).is_empty(), "{list}: {}", log[list]);
+    }
+    let after = &imported["state"];
+    let ours = |s: &Value| -> Value {
+        let all: Vec<&Value> = s["notetypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["name"].as_str().unwrap().starts_with(&bank.title))
+            .collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        all[0].clone()
+    };
+    let (was, now) = (ours(before), ours(after));
+    assert_eq!(now["name"], notetype_name(&bank), "a \"+\" copy");
+    assert_eq!(now["id"], was["id"]);
+    assert!(now["mod"].as_i64() > was["mod"].as_i64());
+    let expected = qbank::anki::theme::card_css(qbank::anki::templates::CSS, Some(&theme));
+    assert_eq!(
+        now["css_sha256"],
+        hex::encode(Sha256::digest(expected.as_bytes()))
+    );
     assert_eq!(after["notes"], before["notes"]);
 }
 
@@ -768,6 +831,11 @@ fn fixture_css_change_updates_notetype_in_place() {
 }
 
 #[test]
+fn fixture_theme_change_updates_notetype_in_place() {
+    theme_change(&fixture_bank());
+}
+
+#[test]
 fn fixture_check_database_finds_nothing() {
     check_database(&fixture_bank());
 }
@@ -805,6 +873,11 @@ fn real_bank_unchanged_rebuild_is_identical_and_updates_nothing() {
 #[test]
 fn real_bank_css_change_updates_notetype_in_place() {
     css_change(&real_bank());
+}
+
+#[test]
+fn real_bank_theme_change_updates_notetype_in_place() {
+    theme_change(&real_bank());
 }
 
 #[test]
@@ -870,26 +943,41 @@ fn a_corrupted_lock_is_a_clear_error_not_a_reset() {
 }
 
 #[test]
-fn a_removed_question_stays_in_the_collection_and_is_recorded() {
+fn a_removed_question_ships_retired_once() {
     let ws = Workspace::new(&fixture_bank());
     ws.build(T1);
     ws.import();
     fs::remove_file(ws.content.join("a-basics/02-precision-recall.md")).unwrap();
-    // The later question is renumbered (its Number field changes), so it is updated.
+    // The later question moves up a number, but no note holds its number.
     let summary = ws.build(T2);
     assert_eq!(
         summary,
-        "apkg: 1 changed, 0 new, 1 unchanged; 1 removed from the bank \
-         (stays in learners' collections): precision-recall"
+        "apkg: 0 changed, 0 new, 2 unchanged; 1 retired (shipped once more tagged \
+         fixture-bank::retired, with a notice): precision-recall"
     );
-    assert!(ws.lock_text().contains("[removed.precision-recall]"));
+    assert!(ws.lock_text().contains("[retired.precision-recall]"));
     let imported = ws.import();
     assert_eq!(imported["state"]["note_count"], 3, "import never deletes");
-    assert_eq!(strings(&imported["log"]["updated"]), ["linear-regression"]);
-    assert_eq!(strings(&imported["log"]["duplicate"]), ["overfitting"]);
+    assert_eq!(strings(&imported["log"]["updated"]), ["precision-recall"]);
+    assert_eq!(
+        strings(&imported["log"]["duplicate"]),
+        ["linear-regression", "overfitting"]
+    );
     assert!(strings(&imported["log"]["new"]).is_empty());
-    // Found by its Id field, as the README tells learners.
-    assert!(imported["state"]["notes"]["precision-recall"].is_object());
+    let note = &imported["state"]["notes"]["precision-recall"];
+    assert!(note["tags_column"]
+        .as_str()
+        .unwrap()
+        .contains(" fixture-bank::retired "));
+    assert!(note["fields"]["Notice"]
+        .as_str()
+        .unwrap()
+        .starts_with("Removed from the bank on 2026-09-22: "));
+    // Later builds ship it unchanged: nothing to update.
+    assert_eq!(ws.build(T3), "apkg: 0 changed, 0 new, 2 unchanged");
+    let log = &ws.import()["log"];
+    assert!(strings(&log["updated"]).is_empty(), "{}", log["updated"]);
+    assert_eq!(strings(&log["duplicate"]).len(), 3);
 }
 
 /// CI's guard: the committed `content/bank.lock` matches the committed bank
@@ -912,4 +1000,598 @@ fn the_committed_lock_matches_the_bank() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert_eq!(fs::read(content.join("bank.lock")).unwrap(), before);
+}
+
+/// A theme that is more than styling is a content error with its line, and
+/// nothing is built.
+#[test]
+fn a_theme_that_could_run_script_is_refused() {
+    let ws = Workspace::new(&fixture_bank());
+    let theme = ws.content.join(qbank::anki::theme::THEME_FILE);
+    fs::create_dir_all(theme.parent().unwrap()).unwrap();
+    fs::write(
+        &theme,
+        ".a { color: red; }\n</style><script>alert(1)</script>\n",
+    )
+    .unwrap();
+    let out = ws.run_build(T1, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("theme/card.css:2: error: the card theme is styling only"),
+        "{err}"
+    );
+    assert!(!ws.out.join("fixture-bank.apkg").exists());
+}
+
+// ---------------------------------------------------------------- cards on a phone
+
+/// Run headless Chromium (Debian package `chromium`) with `args`.
+fn chromium(args: &[&str]) -> Output {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("cannot run chromium (Debian package `chromium`): the phone tests need it");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A card as Anki's reviewer shows it: the rendered side (with its `<style>`)
+/// in `#qa`, the body carrying `card` and, at night, `nightMode`.
+fn card_page(side_html: &str, ord: u16, night: bool) -> String {
+    let night = if night { " nightMode night_mode" } else { "" };
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <body class=\"card card{}{night}\"><div id=\"qa\">{side_html}</div></body></html>",
+        ord + 1
+    )
+}
+
+/// What `tests/anki/phone.js` measures of a card shown `width` px wide.
+fn measure_card(dir: &Path, page: &str, width: u32) -> Value {
+    let script = fs::read_to_string(manifest_dir().join("tests/anki/phone.js")).unwrap();
+    let srcdoc = page.replace('&', "&amp;").replace('"', "&quot;");
+    let outer = format!(
+        "<!doctype html><html><body style=\"margin:0\">\
+         <iframe id=\"card\" style=\"border:0;width:{width}px;height:6000px\" srcdoc=\"{srcdoc}\"></iframe>\
+         <script>{script}</script></body></html>"
+    );
+    let file = dir.join(format!("measure-{width}.html"));
+    fs::write(&file, outer).unwrap();
+    let out = chromium(&[
+        "--window-size=1200,900",
+        "--dump-dom",
+        &format!("file://{}", file.display()),
+    ]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom
+        .rfind("<pre id=\"qb-fit\">")
+        .expect("phone.js wrote no result")
+        + 17;
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let json = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+/// On a phone (360 and 390 px), day and night, as Anki renders them: the
+/// wide table stacks into labelled rows and nothing is clipped or hidden
+/// behind a scroll; each front's badge is the colour of its answer box's
+/// edge; figures show their alt text as a caption under them. Screenshots
+/// of the table card land in `target/phone-cards/` to be looked at.
+#[test]
+fn real_bank_cards_read_on_a_phone() {
+    let ws = Workspace::new(&real_bank());
+    let bank = ws.bank();
+    ws.build(T1);
+    ws.import();
+    let has = |(s, q): &(&qbank::model::Section, &qbank::model::Question), what: &str| {
+        NoteContent::build(&bank, s, q)
+            .unwrap()
+            .fields
+            .iter()
+            .any(|f| f.contains(what))
+    };
+    let questions: Vec<_> = bank.questions().collect();
+    // The widest table: gradient boosting (four columns), else the first table.
+    let table_q = questions
+        .iter()
+        .find(|q| q.1.id == "gradient-boosting" && has(q, "<table"))
+        .or_else(|| questions.iter().find(|q| has(q, "<table")))
+        .expect("the bank has a table")
+        .1
+        .id
+        .clone();
+    let figure_q = questions
+        .iter()
+        .find(|q| has(q, "qb-caption"))
+        .map(|q| q.1.id.clone());
+    let shots = manifest_dir().join("target/phone-cards");
+    fs::create_dir_all(&shots).unwrap();
+    let mut measured = 0;
+    for qid in std::iter::once(table_q.clone()).chain(figure_q.clone()) {
+        let rendered = anki(&["render", ws.col(), &qid]);
+        // Figures are read from the collection's media folder, as in Anki.
+        let dir = PathBuf::from(rendered["media_dir"].as_str().unwrap());
+        for ord in [0u16, 1] {
+            let side = rendered["cards"][ord.to_string()]["answer"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let (box_class, badge_class) = match ord {
+                0 => ("qb-plain", "qb-badge-plain"),
+                _ => ("qb-technical", "qb-badge-technical"),
+            };
+            for night in [false, true] {
+                let page = card_page(&side, ord, night);
+                for width in [360, 390] {
+                    let m = measure_card(&dir, &page, width);
+                    let at = format!("{qid} card {ord} at {width} px, night {night}: {m}");
+                    assert_eq!(m["width"], width, "{at}");
+                    assert_eq!(m["page"], width, "the page scrolls sideways: {at}");
+                    assert_eq!(m["outside"], serde_json::json!([]), "clipped: {at}");
+                    assert_eq!(m["scrolls"], serde_json::json!([]), "hidden: {at}");
+                    if qid == table_q && ord == 1 {
+                        assert!(m["labelled_cells"].as_i64().unwrap() >= 4, "{at}");
+                    }
+                    assert_eq!(m["labels_shown"], m["labelled_cells"], "{at}");
+                    if m["labelled_cells"].as_i64().unwrap() > 0 {
+                        assert_eq!(m["thead_display"], "none", "{at}");
+                    }
+                    let boxes = m["boxes"].as_array().unwrap();
+                    let badges = m["badges"].as_array().unwrap();
+                    assert_eq!((boxes.len(), badges.len()), (1, 1), "{at}");
+                    assert!(boxes[0]["class"].as_str().unwrap().contains(box_class));
+                    assert!(badges[0]["class"].as_str().unwrap().contains(badge_class));
+                    assert_eq!(badges[0]["background"], boxes[0]["edge"], "{at}");
+                    let body = if night {
+                        "rgb(30, 30, 30)"
+                    } else {
+                        "rgb(255, 255, 255)"
+                    };
+                    assert_eq!(m["body_background"], body, "{at}");
+                    let captions = m["captions"].as_array().unwrap();
+                    assert_eq!(
+                        captions.len(),
+                        side.matches("class=\"qb-caption\"").count(),
+                        "{at}"
+                    );
+                    {
+                        for c in captions {
+                            assert_eq!(c["text"], c["alt"], "{at}");
+                            assert!(!c["text"].as_str().unwrap().is_empty(), "{at}");
+                            assert_eq!(c["below"], true, "{at}");
+                            assert!(c["height"].as_f64().unwrap() > 0.0, "{at}");
+                        }
+                    }
+                    measured += 1;
+                }
+                // Wider than a phone, a table that still overflows the card
+                // scrolls sideways and shows a shadow on the hidden side.
+                if qid == table_q && ord == 1 {
+                    let m = measure_card(&dir, &page, 520);
+                    let tables = m["tables"].as_array().unwrap();
+                    assert!(!tables.is_empty(), "{m}");
+                    for t in tables {
+                        assert_eq!(
+                            t["overflows"], true,
+                            "at 520 px the 4-column table scrolls: {m}"
+                        );
+                        assert_eq!(t["cue"], true, "a scrolling table shows its cue: {m}");
+                    }
+                    assert_eq!(m["page"], 520, "only the table scrolls, not the page: {m}");
+                }
+                if qid == table_q {
+                    let mode = if night { "night" } else { "day" };
+                    let file = dir.join(format!("card-{ord}-{mode}.html"));
+                    fs::write(&file, &page).unwrap();
+                    for width in [390, 640] {
+                        let png = shots.join(format!("{qid}-{ord}-{mode}-{width}.png"));
+                        chromium(&[
+                            &format!("--screenshot={}", png.display()),
+                            &format!("--window-size={width},2600"),
+                            &format!("file://{}", file.display()),
+                        ]);
+                        assert!(fs::metadata(&png).unwrap().len() > 10_000, "{png:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(measured >= 8, "{measured}");
+    assert!(figure_q.is_some(), "the bank has a figure");
+}
+
+// ---------------------------------------------------------------- a learner over four releases
+
+/// The question ids a log list names.
+fn log_ids(log: &Value, list: &str) -> Vec<String> {
+    strings(&log[list])
+}
+
+/// Scheduling of the cards that existed in `before`, as they are in `after`.
+type Scheduling = Vec<(i64, Value)>;
+
+fn scheduling_of(before: &Value, after: &Value) -> (Scheduling, Scheduling) {
+    let was = scheduling(before);
+    let ids: std::collections::BTreeSet<i64> = was.iter().map(|(id, _)| *id).collect();
+    let now = scheduling(after)
+        .into_iter()
+        .filter(|(id, _)| ids.contains(id))
+        .collect();
+    (was, now)
+}
+
+/// Every note's id is a millisecond time on the day its question entered
+/// the bank (the lock's `added`, current or retired).
+fn assert_ids_on_their_day(ws: &Workspace, state: &Value) {
+    let lock: toml::Table = toml::from_str(&ws.lock_text()).unwrap();
+    let mut checked = 0;
+    for table in ["notes", "retired"] {
+        let Some(records) = lock.get(table).and_then(|t| t.as_table()) else {
+            continue;
+        };
+        for (qid, record) in records {
+            let added = record["added"].as_integer().unwrap();
+            let id = state["notes"][qid]["id"].as_i64().unwrap();
+            let day = added - added.rem_euclid(86_400);
+            assert!(
+                (day * 1000..(day + 86_400) * 1000).contains(&id),
+                "note {qid}: id {id} is not on the day it entered the bank ({added})"
+            );
+            assert!(
+                id <= (added + 1) * 1000,
+                "note {qid}: id {id} after {added}"
+            );
+            let card_ids: Vec<i64> = state["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["question"] == qid.as_str())
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(card_ids, [id, id + 1], "{qid}: card ids");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, state["note_count"].as_i64().unwrap());
+}
+
+/// The learner's life over four releases of the real bank, imported with
+/// Anki's default options each time: (a) a question deleted, (b) a new one
+/// inserted in the middle of a section, (c) a section renamed, (d) the
+/// deleted question restored. Each release updates exactly the notes it
+/// must, review history and scheduling never move, the learner's tags and
+/// edits survive on every note qbank did not change, and the removed note
+/// carries the retired tag and notice until it returns.
+#[test]
+fn real_bank_a_learner_over_four_releases() {
+    let ws = Workspace::new(&real_bank());
+    let bank = ws.bank();
+    let ids = question_ids(&bank);
+    let n = ids.len();
+    // Release times: a minute apart, in the past (never a future id).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let t = |i: i64| now - 600 + 60 * i;
+    let first = ws.build(t(0));
+    assert!(first.starts_with("apkg: "), "{first}");
+    let imported = ws.import();
+    assert_eq!(log_ids(&imported["log"], "new").len(), n);
+    assert_ids_on_their_day(&ws, &imported["state"]);
+
+    // Study 12 cards, then tag one note and edit another.
+    let studied = anki(&["study", ws.col(), "3,3,4,3,1,3,3,4,3,3,2,3"]);
+    assert_eq!(studied["answered"].as_array().unwrap().len(), 12);
+    let (deleted, tagged, edited) = (&ids[0], &ids[2], &ids[4]);
+    anki(&["learner-tag", ws.col(), tagged, "my-weak-spot"]);
+    let mine = " My own mnemonic.";
+    let mut before = anki(&["edit", ws.col(), edited, "Real-world example", mine])["state"].clone();
+    let revlog = before["revlog_count"].as_i64().unwrap();
+    assert!(revlog >= 12, "{revlog}");
+    // The question to be deleted has been studied: its history must survive.
+    let reviewed = |state: &Value, qid: &str| -> i64 {
+        state["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["question"] == qid)
+            .map(|c| c["revlog"].as_i64().unwrap())
+            .sum()
+    };
+    let deleted_reviews = reviewed(&before, &ids[0]);
+    assert!(deleted_reviews >= 1);
+    let learner_intact = |state: &Value| {
+        let tags = state["notes"][tagged]["tags_column"].as_str().unwrap();
+        assert!(tags.contains(" my-weak-spot "), "tag lost: {tags}");
+        let example = state["notes"][edited]["fields"]["Real-world example"]
+            .as_str()
+            .unwrap();
+        assert!(example.ends_with(mine), "edit lost: {example}");
+    };
+    let retired_tag = format!("{}::retired", bank.id);
+    let deleted_path = bank
+        .questions()
+        .find(|(_, q)| &q.id == deleted)
+        .unwrap()
+        .1
+        .path
+        .clone();
+    let deleted_in_ws = ws
+        .content
+        .join(deleted_path.strip_prefix(&bank.root).unwrap());
+    let deleted_text = fs::read_to_string(&deleted_in_ws).unwrap();
+
+    // Each release: build, import, and what must hold after it.
+    let release = |label: &str,
+                   at: i64,
+                   summary: &str,
+                   updated: &[&str],
+                   new: &[&str],
+                   before: &Value| {
+        assert_eq!(ws.build(at), summary, "release {label}");
+        let imported = ws.import();
+        let (log, state) = (&imported["log"], &imported["state"]);
+        assert_eq!(log_ids(log, "updated"), updated, "release {label}: updated");
+        assert_eq!(log_ids(log, "new"), new, "release {label}: new");
+        let total = state["note_count"].as_i64().unwrap() as usize;
+        let mut duplicate: Vec<String> = state["notes"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|q| !updated.contains(&q.as_str()) && !new.contains(&q.as_str()))
+            .cloned()
+            .collect();
+        duplicate.sort();
+        assert_eq!(
+            log_ids(log, "duplicate"),
+            duplicate,
+            "release {label}: up to date"
+        );
+        assert_eq!(updated.len() + new.len() + duplicate.len(), total);
+        for list in ["conflicting", "first_field_match"] {
+            assert!(log_ids(log, list).is_empty(), "release {label}: {list}");
+        }
+        assert_eq!(state["revlog_count"], revlog, "release {label}: review log");
+        let (was, now) = scheduling_of(before, state);
+        assert_eq!(was, now, "release {label}: scheduling");
+        learner_intact(state);
+        // Every note qbank did not update is exactly as before.
+        for (qid, note) in before["notes"].as_object().unwrap() {
+            if !updated.contains(&qid.as_str()) {
+                assert_eq!(&state["notes"][qid], note, "release {label}: {qid} changed");
+            }
+        }
+        assert_ids_on_their_day(&ws, state);
+        eprintln!(
+            "release {label}: {} updated, {} new, {} up to date; {total} notes, {} cards, {revlog} reviews kept",
+            updated.len(),
+            new.len(),
+            duplicate.len(),
+            state["card_count"]
+        );
+        state.clone()
+    };
+    let is_retired = |state: &Value| {
+        let note = &state["notes"][deleted];
+        let tagged = note["tags_column"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(" {retired_tag} "));
+        let notice = note["fields"]["Notice"].as_str().unwrap().to_string();
+        (tagged, notice)
+    };
+
+    // (a) A question is deleted: its note alone is updated, retired.
+    fs::remove_file(&deleted_in_ws).unwrap();
+    let summary = format!(
+        "apkg: 0 changed, 0 new, {} unchanged; 1 retired (shipped once more tagged \
+         {retired_tag}, with a notice): {deleted}",
+        n - 1
+    );
+    before = release("a", t(1), &summary, &[deleted.as_str()], &[], &before);
+    let (tagged_retired, notice) = is_retired(&before);
+    assert!(tagged_retired);
+    assert!(
+        notice.starts_with("Removed from the bank on ")
+            && notice.ends_with(&format!(
+                "you may suspend or delete this note; search <code>tag:{retired_tag}</code>"
+            )),
+        "{notice}"
+    );
+    let question_kept = before["notes"][deleted]["fields"]["Question"].clone();
+    assert!(!question_kept.as_str().unwrap().is_empty());
+    // Anki renders the notice on both cards.
+    let rendered = anki(&["render", ws.col(), deleted]);
+    for ord in ["0", "1"] {
+        for side in ["question", "answer"] {
+            let html = rendered["cards"][ord][side].as_str().unwrap();
+            assert!(
+                html.contains("class=\"qb-notice\">Removed from the bank on"),
+                "{html}"
+            );
+        }
+    }
+
+    // (b) A new question in the middle of section A: one new note, no update.
+    let section_dir = deleted_in_ws.parent().unwrap().to_path_buf();
+    let new_file = section_dir.join("03a-learning-curves.md");
+    fs::write(
+        &new_file,
+        "+++\nid = \"learning-curves\"\ntags = [\"evaluation\"]\n+++\n\n\
+         # What does a learning curve tell you?\n\n\
+         ## Plain English\n\nHow the model's score changes as it sees more data.\n\n\
+         ## Technical depth\n\nTraining and validation error against training-set size: \
+         a persistent gap means variance, two high plateaus mean bias.\n\n\
+         ## Real-world example\n\nA churn model whose validation error kept falling with \
+         more data was worth another month of labelling.\n",
+    )
+    .unwrap();
+    let summary = format!("apkg: 0 changed, 1 new, {} unchanged", n - 1);
+    before = release("b", t(2), &summary, &[], &["learning-curves"], &before);
+    assert!(is_retired(&before).0, "still retired");
+    let new_note_id = before["notes"]["learning-curves"]["id"].as_i64().unwrap();
+    assert_eq!(new_note_id / 1000 / 86_400, t(2) / 86_400, "added today");
+    // The Browser's `added:1` finds the new question's two cards, and only
+    // cards of questions that entered the bank lately (not all the cards
+    // just imported).
+    let found = strings(&anki(&["find-cards", ws.col(), "added:1"])["questions"]);
+    let lock: toml::Table = toml::from_str(&ws.lock_text()).unwrap();
+    assert_eq!(
+        found.iter().filter(|q| *q == "learning-curves").count(),
+        2,
+        "{found:?}"
+    );
+    for q in &found {
+        let added = lock["notes"][q.as_str()]["added"].as_integer().unwrap();
+        assert!(
+            added >= now - 2 * 86_400,
+            "added:1 found {q}, added {added}"
+        );
+    }
+    assert!(found.len() < 2 * n, "{found:?}");
+    eprintln!("added:1 finds {} cards: {found:?}", found.len());
+
+    // (c) A section is renamed: no note changes, cards stay in their deck.
+    let toml_path = ws.content.join("bank.toml");
+    let text = fs::read_to_string(&toml_path).unwrap();
+    let renamed = text.replacen(
+        "title = \"Classical ML algorithms\"",
+        "title = \"Classical machine learning\"",
+        1,
+    );
+    assert_ne!(renamed, text, "the real bank has the section to rename");
+    fs::write(&toml_path, renamed).unwrap();
+    let summary = format!("apkg: 0 changed, 0 new, {n} unchanged");
+    before = release("c", t(3), &summary, &[], &[], &before);
+    assert!(is_retired(&before).0, "still retired");
+
+    // (d) The deleted question comes back: updated to current content.
+    fs::write(&deleted_in_ws, &deleted_text).unwrap();
+    let summary = format!(
+        "apkg: 0 changed, 0 new, {n} unchanged; 1 returned (retired note updated back): {deleted}"
+    );
+    let after = release("d", t(4), &summary, &[deleted.as_str()], &[], &before);
+    assert_eq!(is_retired(&after), (false, String::new()));
+    assert_eq!(after["notes"][deleted]["fields"]["Question"], question_kept);
+    assert_eq!(after["note_count"], n + 1);
+    assert_eq!(reviewed(&after, deleted), deleted_reviews);
+    let checked = anki(&["check", ws.col()]);
+    assert_eq!(checked["message"], CHECK_DATABASE_CLEAN);
+}
+
+/// A version 1 lock (as committed before note dates and retirement) is
+/// migrated once: `--locked` refuses it, a build rewrites it as version 2
+/// with each question dated by the build that recorded it, and from then on
+/// the lock is stable.
+#[test]
+fn a_version_1_lock_is_migrated_once() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    let v2: toml::Table = toml::from_str(&ws.lock_text()).unwrap();
+    let notes = v2["notes"].as_table().unwrap();
+    let mut v1 = format!(
+        "# bank.lock\n\nversion = 1\nbank = \"fixture-bank\"\nrecords = {}\n\n[notetype]\nhash = \"{}\"\nmod = 1700000000\n",
+        notes.len(),
+        "0".repeat(64)
+    );
+    for (i, (qid, record)) in notes.iter().enumerate() {
+        v1.push_str(&format!(
+            "\n[notes.{qid}]\nguid = {}\nhash = \"{}\"\nmod = {}\n",
+            record["guid"],
+            "1".repeat(64),
+            1_700_000_000 + 86_400 * i as i64
+        ));
+    }
+    fs::write(ws.content.join("bank.lock"), &v1).unwrap();
+    let locked = ws.run_build(T2, &["--locked"]);
+    assert_eq!(locked.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&locked.stderr);
+    assert!(
+        err.contains("bank.lock is out of date") && err.contains("migrated from version 1 to 2"),
+        "{err}"
+    );
+    assert_eq!(ws.lock_text(), v1, "--locked changed the lock");
+
+    let summary = ws.build(T2);
+    assert_eq!(
+        summary,
+        format!(
+            "apkg: {} changed, 0 new, 0 unchanged; notetype updated; bank.lock migrated from version 1 to 2",
+            notes.len()
+        )
+    );
+    let migrated: toml::Table = toml::from_str(&ws.lock_text()).unwrap();
+    assert_eq!(migrated["version"].as_integer(), Some(2));
+    for (i, (qid, record)) in migrated["notes"].as_table().unwrap().iter().enumerate() {
+        let added = 1_700_000_000 + 86_400 * i as i64;
+        assert_eq!(record["added"].as_integer(), Some(added), "{qid}");
+        assert_eq!(record["id"].as_integer().unwrap() / 1000, added, "{qid}");
+        assert_eq!(record["mod"].as_integer(), Some(T2), "{qid}");
+    }
+    let lock = ws.lock_text();
+    assert_eq!(
+        ws.build(T3),
+        format!("apkg: 0 changed, 0 new, {} unchanged", notes.len())
+    );
+    assert_eq!(ws.lock_text(), lock);
+    assert!(ws.run_build(T3, &["--locked"]).status.success());
+}
+
+/// A retired note's figures still travel with it while `media/` holds them,
+/// so a learner who imports for the first time sees them too.
+#[test]
+fn a_retired_note_keeps_its_figure() {
+    let ws = Workspace::new(&fixture_bank());
+    ws.build(T1);
+    let bank = ws.bank();
+    let (section, question) = bank
+        .questions()
+        .find(|(_, q)| q.id == "overfitting")
+        .unwrap();
+    let figure = NoteContent::build(&bank, section, question).unwrap().media;
+    assert_eq!(figure.len(), 1);
+    fs::remove_file(&question.path).unwrap();
+    let summary = ws.build(T2);
+    assert!(summary.contains("1 retired"), "{summary}");
+    let mut zip = zip::ZipArchive::new(fs::File::open(ws.apkg()).unwrap()).unwrap();
+    let mut map = String::new();
+    zip.by_name("media")
+        .unwrap()
+        .read_to_string(&mut map)
+        .unwrap();
+    let map: serde_json::Map<String, Value> = serde_json::from_str(&map).unwrap();
+    let names: Vec<&str> = map.values().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(names, [figure[0].name.as_str()]);
+    let fresh = anki(&["import", ws.col(), ws.apkg().to_str().unwrap()]);
+    let state = &fresh["state"];
+    assert_eq!(
+        state["media"][&figure[0].name],
+        hex::encode(Sha256::digest(&figure[0].bytes))
+    );
+    let note = &state["notes"]["overfitting"];
+    assert!(note["tags_column"]
+        .as_str()
+        .unwrap()
+        .contains(" fixture-bank::retired "));
 }

@@ -175,6 +175,7 @@ fn assert_no_live_markup(html: &str) {
         "li",
         "a",
         "img",
+        "span",
         "table",
         "thead",
         "tbody",

@@ -1,7 +1,8 @@
-//! Deterministic Anki ids. Anki treats note, card, deck and notetype ids as
+//! Deterministic deck, preset and notetype ids. Anki treats these ids as
 //! millisecond timestamps and renumbers any that lie in the future, so each
-//! id is a hash of the bank id and a permanent name, mapped into a fixed
-//! past window (2010-01-01 to 2020-01-01), with collisions resolved in order.
+//! is a hash of the bank id and a permanent name, mapped into a fixed past
+//! window (2010-01-01 to 2020-01-01), with collisions resolved in order.
+//! (Note and card ids are true dates, kept in the lock: [`super::lock`].)
 
 use std::collections::BTreeSet;
 

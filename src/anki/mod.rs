@@ -3,11 +3,13 @@
 //! review progress.
 //!
 //! Identity never depends on content: a note's GUID comes from the bank id
-//! and the question id ([`crate::identity::note_guid`]), and every other id is
-//! derived from the bank id and a permanent name ([`ids`]). Change tracking
-//! lives in `content/bank.lock` ([`lock`]): a note's `mod` moves forward only
-//! when what Anki stores for it changes, so a re-import updates exactly the
-//! edited notes.
+//! and the question id ([`crate::identity::note_guid`]); its note id is a
+//! timestamp from the build that first saw the question, kept in the lock
+//! (its cards' ids follow from it); deck and notetype ids are derived from
+//! the bank id and a permanent name ([`ids`]). Change tracking lives in
+//! `content/bank.lock` ([`lock`]): a note's `mod` moves forward only when
+//! what Anki stores for it changes, so a re-import updates exactly the
+//! edited notes. A question that left the bank ships retired, from the lock.
 
 pub mod collection;
 pub mod ids;
@@ -15,6 +17,7 @@ pub mod lock;
 pub mod package;
 pub mod schema;
 pub mod templates;
+pub mod theme;
 
 use std::collections::BTreeMap;
 
@@ -23,12 +26,12 @@ use sha2::{Digest, Sha256};
 
 use crate::export::{BuildOptions, ExportError, Exporter, Format};
 use crate::model::Bank;
-use crate::note::{render_markdown, strip_html, MediaFile, NoteContent};
+use crate::note::{media_name, render_markdown, strip_html, MediaFile, NoteContent};
 use crate::output::{prepare_atomic, write_atomic};
 
 use collection::{field_checksum, tags_column, CardRow, ColRow, NoteRow};
 use ids::{past_millis, IdAllocator};
-use lock::{CurrentNote, Lock};
+use lock::{CurrentNote, Identities, Lock};
 use schema::{ColConf, Deck, DeckConf, Notetype};
 
 /// Anki's default deck id, present in every collection: never handed out.
@@ -42,7 +45,8 @@ const COLLECTION_CREATED: i64 = 1_262_304_000;
 /// Writes the bank as an Anki package.
 #[derive(Debug, Clone)]
 pub struct AnkiExporter {
-    /// The notetype's CSS (normally [`templates::CSS`]).
+    /// The notetype's built-in CSS (normally [`templates::CSS`]); a bank's
+    /// `theme/card.css` is appended to it.
     css: String,
 }
 
@@ -69,20 +73,26 @@ impl Exporter for AnkiExporter {
 
     fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
         let ids = DeckIds::new(bank);
-        let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &self.css, 0))?;
+        let theme = theme::read(&bank.root).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        })?;
+        let css = theme::card_css(&self.css, theme.as_deref());
+        let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &css, 0))?;
         let lock_path = bank.lock_path();
         let previous = Lock::read(&lock_path, &bank.id)?;
 
         // Every note is rendered, stamped and written to the collection in
         // one pass and its HTML dropped, so memory stays flat as banks grow.
-        let deck = DeckWriter::create(bank, &ids, &opts.out_dir)?;
-        let (deck, current) =
-            deck.add_notes(|note| lock::note_mtime(previous.as_ref(), note, opts.now))?;
+        let identities = Identities::new(previous.as_ref(), &bank.id, opts.now);
+        let deck = DeckWriter::create(bank, &ids, identities, &opts.out_dir)?;
+        let (mut deck, current) =
+            deck.add_notes(|id, hash| lock::note_mtime(previous.as_ref(), id, hash, opts.now))?;
 
         let plan = lock::plan(
             previous.as_ref(),
             &bank.id,
-            &current,
+            current,
             &notetype_hash,
             opts.now,
         );
@@ -101,7 +111,8 @@ impl Exporter for AnkiExporter {
             )));
         }
 
-        let deck = deck.finish(&self.css, &plan.lock)?;
+        deck.add_retired(&plan.lock)?;
+        let deck = deck.finish(&css, &plan.lock)?;
         // The package is written in full beside its place first, so an
         // unwritable output folder fails before the lock changes. Then the
         // lock: the package is a pure function of bank + lock, so if putting
@@ -204,12 +215,13 @@ impl RenderedDeck {
     }
 }
 
-/// One question's place in the deck: its note id and its cards' ids.
+/// One question's place in the deck: its note id (its cards' ids are the
+/// note id plus the template ord) and when it entered the bank.
 struct NoteSlot<'a> {
     section: &'a crate::model::Section,
     question: &'a crate::model::Question,
     note_id: i64,
-    card_ids: Vec<(u16, i64)>,
+    added: i64,
 }
 
 /// A collection being filled, note by note.
@@ -228,30 +240,25 @@ struct DeckWriter<'a> {
 }
 
 impl<'a> DeckWriter<'a> {
-    /// Give every question its note and card ids (in bank order, so a clash
+    /// Give every question its note id and `added` time (from the lock, or
+    /// now for a question new to the bank, allocated in bank order so a clash
     /// resolves the same way every build) and open the collection file.
     fn create(
         bank: &'a Bank,
         ids: &'a DeckIds,
+        mut identities: Identities<'_>,
         out_dir: &std::path::Path,
     ) -> anyhow::Result<DeckWriter<'a>> {
-        let templates = templates::notetype(&bank.id, ids.notetype, "", ids.parent, 0).tmpls;
-        let mut note_ids = IdAllocator::new();
-        let mut card_ids = IdAllocator::new();
         let slots = bank
             .questions()
-            .map(|(section, question)| NoteSlot {
-                section,
-                question,
-                note_id: note_ids.allocate(&["qbank", "note", &bank.id, &question.id]),
-                card_ids: templates
-                    .iter()
-                    .map(|t| {
-                        let id =
-                            card_ids.allocate(&["qbank", "card", &bank.id, &question.id, &t.name]);
-                        (t.ord, id)
-                    })
-                    .collect(),
+            .map(|(section, question)| {
+                let (note_id, added) = identities.of(&question.id);
+                NoteSlot {
+                    section,
+                    question,
+                    note_id,
+                    added,
+                }
             })
             .collect();
         // Beside the outputs, clearly named: a build killed here leaves
@@ -284,7 +291,7 @@ impl<'a> DeckWriter<'a> {
     /// Returns what each note hashes to, in bank order, for the lock.
     fn add_notes(
         mut self,
-        mtime_of: impl Fn(&CurrentNote) -> i64,
+        mtime_of: impl Fn(&str, &str) -> i64,
     ) -> anyhow::Result<(DeckWriter<'a>, Vec<CurrentNote>)> {
         let mut order: Vec<usize> = (0..self.slots.len()).collect();
         order.sort_by_key(|&i| self.slots[i].note_id);
@@ -293,7 +300,8 @@ impl<'a> DeckWriter<'a> {
         for i in order {
             let slot = &self.slots[i];
             let (bank, question) = (self.bank, slot.question);
-            let content = NoteContent::build(bank, slot.section, question)
+            let (note_id, section) = (slot.note_id, slot.section);
+            let content = NoteContent::build(bank, section, question)
                 .with_context(|| format!("{}", question.path.display()))?;
             if let Some(field) = content.fields.iter().find(|f| f.contains('\u{1f}')) {
                 bail!(
@@ -301,36 +309,29 @@ impl<'a> DeckWriter<'a> {
                     question.path.display()
                 );
             }
+            let mtime = mtime_of(&question.id, &content.hash);
+            self.mtimes[i] = Some(mtime);
+            self.latest_note_mtime = self.latest_note_mtime.max(mtime);
             let note = CurrentNote {
                 question_id: question.id.clone(),
                 guid: content.guid.clone(),
+                id: note_id,
+                added: slot.added,
                 hash: content.hash.clone(),
+                fields: content.fields.clone(),
+                tags: content.tags.clone(),
+                media: content.media.iter().map(|m| m.name.clone()).collect(),
             };
-            let mtime = mtime_of(&note);
-            self.mtimes[i] = Some(mtime);
-            self.latest_note_mtime = self.latest_note_mtime.max(mtime);
-            let sort_field = strip_html(&content.fields[0]);
-            self.writer.insert_note(&NoteRow {
-                id: slot.note_id,
-                guid: content.guid,
-                notetype_id: self.ids.notetype,
+            let deck_id = self.ids.sections[&section.id];
+            let due = i64::from(question.number) * POSITION_GAP;
+            self.write_note(
+                &content.guid,
+                note_id,
                 mtime,
-                tags: tags_column(&content.tags),
-                fields: content.fields.join("\u{1f}"),
-                checksum: field_checksum(&sort_field),
-                sort_field,
-            })?;
-            let deck_id = self.ids.sections[&slot.section.id];
-            for &(ord, card_id) in &slot.card_ids {
-                self.cards.push(CardRow {
-                    id: card_id,
-                    note_id: slot.note_id,
-                    deck_id,
-                    ord,
-                    mtime,
-                    due: i64::from(question.number) * POSITION_GAP,
-                });
-            }
+                &content.fields,
+                &content.tags,
+            )?;
+            self.push_cards(note_id, deck_id, mtime, due);
             for m in content.media {
                 if !self.media.iter().any(|known| known.name == m.name) {
                     self.media.push(m);
@@ -343,6 +344,88 @@ impl<'a> DeckWriter<'a> {
             .map(|n| n.context("internal: a note was not rendered"))
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok((self, current))
+    }
+
+    fn write_note(
+        &mut self,
+        guid: &str,
+        id: i64,
+        mtime: i64,
+        fields: &[String],
+        tags: &[String],
+    ) -> anyhow::Result<()> {
+        let sort_field = strip_html(&fields[0]);
+        self.writer.insert_note(&NoteRow {
+            id,
+            guid: guid.to_string(),
+            notetype_id: self.ids.notetype,
+            mtime,
+            tags: tags_column(tags),
+            fields: fields.join("\u{1f}"),
+            checksum: field_checksum(&sort_field),
+            sort_field,
+        })
+    }
+
+    /// One card per template, `note id + ord`.
+    fn push_cards(&mut self, note_id: i64, deck_id: i64, mtime: i64, due: i64) {
+        for ord in 0..templates::card_templates().len() as u16 {
+            self.cards.push(CardRow {
+                id: note_id + i64::from(ord),
+                note_id,
+                deck_id,
+                ord,
+                mtime,
+                due,
+            });
+        }
+    }
+
+    /// The next free new-card position after every question's.
+    fn next_position(&self) -> i64 {
+        self.slots
+            .iter()
+            .map(|s| i64::from(s.question.number) * POSITION_GAP)
+            .max()
+            .unwrap_or(0)
+            + POSITION_GAP
+    }
+
+    /// Ship the notes of questions that left the bank, as the lock records
+    /// them (retired: tagged, with the notice). A learner who has the note
+    /// gets the update; cards never move, so theirs stay where they are. A
+    /// new learner gets them in the parent deck, after every current card.
+    /// Their figures travel when `media/` still has the same file.
+    fn add_retired(&mut self, lock: &Lock) -> anyhow::Result<()> {
+        let due = self.next_position();
+        for record in lock.retired.values() {
+            if record.fields.is_empty() {
+                continue;
+            }
+            if record.fields.len() != crate::note::FIELD_NAMES.len() {
+                bail!(
+                    "internal: a retired note in bank.lock has {} fields",
+                    record.fields.len()
+                );
+            }
+            self.write_note(
+                &record.guid,
+                record.id,
+                record.mtime,
+                &record.fields,
+                &record.tags,
+            )?;
+            self.latest_note_mtime = self.latest_note_mtime.max(record.mtime);
+            self.push_cards(record.id, self.ids.parent, record.mtime, due);
+            for name in &record.media {
+                if let Some(file) = retired_figure(self.bank, name) {
+                    if !self.media.iter().any(|known| known.name == file.name) {
+                        self.media.push(file);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Write the cards, decks, notetype and collection settings, and close
@@ -390,13 +473,8 @@ impl<'a> DeckWriter<'a> {
                 preset.id,
             ));
         }
-        let next_pos = self
-            .slots
-            .iter()
-            .map(|s| i64::from(s.question.number) * POSITION_GAP)
-            .max()
-            .unwrap_or(0)
-            + POSITION_GAP;
+        let retired_shipped = lock.retired.values().any(|r| !r.fields.is_empty());
+        let next_pos = self.next_position() + if retired_shipped { POSITION_GAP } else { 0 };
         let conf = ColConf {
             active_decks: vec![ids.parent],
             cur_deck: ids.parent,
@@ -430,6 +508,19 @@ impl<'a> DeckWriter<'a> {
             media: self.media,
         })
     }
+}
+
+/// A retired note's figure, if `media/` still holds the same file: the
+/// hashed name `stem-<digest>.ext` of `media/stem.ext`.
+fn retired_figure(bank: &Bank, name: &str) -> Option<MediaFile> {
+    let (base, ext) = name.rsplit_once('.')?;
+    let (stem, _) = base.rsplit_once('-')?;
+    let path = bank.figure_path(&format!("media/{stem}.{ext}"))?;
+    let bytes = std::fs::read(path).ok()?;
+    (media_name(&format!("{stem}.{ext}"), &bytes) == name).then(|| MediaFile {
+        name: name.to_string(),
+        bytes,
+    })
 }
 
 /// The parent deck's description: `intro.md` rendered to HTML (figures in the

@@ -11,6 +11,13 @@ Usage:
   import_check.py learner-tag COLLECTION QUESTION_ID TAG
                                            the learner adds a tag to a note
   import_check.py check COLLECTION         run Check Database
+  import_check.py find-cards COLLECTION SEARCH
+                                           the question ids of the cards a Browser search finds
+  import_check.py render COLLECTION QUESTION_ID
+                                           both cards of a note as Anki renders them,
+                                           with the notetype's CSS
+  import_check.py edit COLLECTION QUESTION_ID FIELD TEXT
+                                           the learner appends TEXT to a field
 
 COLLECTION is created when it does not exist. Notes are reported by their
 question id (the notetype's `Id` field).
@@ -28,6 +35,8 @@ from anki.collection import (
 )
 
 ID_FIELD = "Id"
+# The Id field's place in the notetype (import logs give values without names).
+ID_INDEX = 4
 NEW_ORDER_LIMIT = 8
 
 
@@ -35,7 +44,7 @@ def question_id(fields, names=None):
     """The question id among a note's field values."""
     if names is not None and ID_FIELD in names:
         return fields[names.index(ID_FIELD)]
-    return fields[6] if len(fields) > 6 else "?"
+    return fields[ID_INDEX] if len(fields) > ID_INDEX else "?"
 
 
 def parent_decks(col):
@@ -61,6 +70,7 @@ def state(col):
                 "css_sha256": hashlib.sha256(m["css"].encode()).hexdigest(),
                 "fields": names,
                 "field_ids": [f.get("id") for f in m["flds"]],
+                "collapsed_fields": [f["name"] for f in m["flds"] if f.get("collapsed")],
                 "templates": [t["name"] for t in m["tmpls"]],
                 "template_ids": [t.get("id") for t in m["tmpls"]],
             }
@@ -197,6 +207,43 @@ def learner_tag(col, qid, tag):
     raise SystemExit(f"no note with {ID_FIELD} {qid!r}")
 
 
+def render(col, qid):
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        if ID_FIELD in note.keys() and note[ID_FIELD] == qid:
+            cards = {}
+            for card in note.cards():
+                cards[str(card.ord)] = {
+                    "question": card.question(),
+                    "answer": card.answer(),
+                    "deck": col.decks.name(card.did),
+                }
+            return {
+                "css": note.note_type()["css"],
+                "cards": cards,
+                "media_dir": col.media.dir(),
+            }
+    raise SystemExit(f"no note with {ID_FIELD} {qid!r}")
+
+
+def edit(col, qid, field, text):
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        if ID_FIELD in note.keys() and note[ID_FIELD] == qid:
+            note[field] = note[field] + text
+            col.update_note(note)
+            return {"state": state(col)}
+    raise SystemExit(f"no note with {ID_FIELD} {qid!r}")
+
+
+def find_cards(col, search):
+    questions = []
+    for cid in sorted(col.find_cards(search)):
+        note = col.get_card(cid).note()
+        questions.append(note[ID_FIELD] if ID_FIELD in note.keys() else "?")
+    return {"questions": questions}
+
+
 def check(col):
     message, ok = col.fix_integrity()
     return {"message": message, "ok": ok, "state": state(col)}
@@ -218,6 +265,12 @@ def main(argv):
             result = study(col, [int(e) for e in argv[3].split(",")])
         elif command == "learner-tag" and len(argv) == 5:
             result = learner_tag(col, argv[3], argv[4])
+        elif command == "render" and len(argv) == 4:
+            result = render(col, argv[3])
+        elif command == "edit" and len(argv) == 6:
+            result = edit(col, argv[3], argv[4], argv[5])
+        elif command == "find-cards" and len(argv) == 4:
+            result = find_cards(col, argv[3])
         elif command == "check" and len(argv) == 3:
             result = check(col)
         else:
