@@ -60,6 +60,10 @@ pub enum ExportError {
     /// `--locked` was given and the lock would change (exit code 1).
     #[error("{0}")]
     LockOutdated(String),
+    /// The content cannot be rendered (exit code 1): the message names the
+    /// file and line, e.g. an error in the bank's own booklet theme.
+    #[error("{0}")]
+    Content(String),
     /// Anything else: I/O, a broken lock file, a rendering failure (exit code 2).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
