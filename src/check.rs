@@ -371,6 +371,8 @@ mod tests {
             subtitle: String::new(),
             description: String::new(),
             date: None,
+            author: None,
+            lang: None,
             intro: None,
             sections: Vec::new(),
         }

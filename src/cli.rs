@@ -243,6 +243,10 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
                 tell!("error: {msg}");
                 code = code.max(EXIT_CONTENT);
             }
+            Err(ExportError::Content(msg)) => {
+                tell!("{msg}");
+                code = code.max(EXIT_CONTENT);
+            }
             Err(ExportError::Other(e)) => {
                 tell!("error: {}: {e:#}", format.extension());
                 code = EXIT_FAILURE;

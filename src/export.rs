@@ -68,8 +68,9 @@ pub enum ExportError {
     /// `--locked` was given and the lock would change (exit code 1).
     #[error("{0}")]
     LockOutdated(String),
-    /// The bank cannot be written in this format (exit code 1); the message
-    /// has one `path:line: …` line per problem.
+    /// The bank cannot be rendered or written in this format (exit code 1):
+    /// one `path:line: …` line per problem (an answer too long for a
+    /// spreadsheet cell, an error in the bank's own booklet theme).
     #[error("{0}")]
     Content(String),
     /// Anything else: I/O, a broken lock file, a rendering failure (exit code 2).

@@ -16,6 +16,8 @@ use crate::model::{Bank, Intro, Part, PartKind, Question, Section};
 
 /// Files and folders the content root may hold besides the section folders.
 const ROOT_FILES: &[&str] = &["bank.toml", "bank.lock", "intro.md", "README.md"];
+/// The folder of the bank's own designs (`theme/card.css`, `theme/booklet.typ`).
+const THEME_DIR: &str = "theme";
 const MEDIA_DIR: &str = "media";
 
 /// The Markdown extensions a bank uses: CommonMark plus tables.
@@ -42,6 +44,10 @@ struct BankFile {
     description: String,
     #[serde(default)]
     date: Option<String>,
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
     sections: Vec<SectionEntry>,
 }
 
@@ -351,6 +357,8 @@ pub fn load(root: &Path) -> Loaded {
             subtitle: file.subtitle,
             description: file.description,
             date: file.date,
+            author: file.author,
+            lang: file.lang,
             intro,
             sections,
         }),
@@ -381,8 +389,8 @@ fn check_root_entries(
             continue;
         }
         if is_dir {
-            // `theme/` holds the bank's card theme (crate::anki::theme).
-            if name != MEDIA_DIR && name != "theme" && !listed.contains_key(&name) {
+            // `theme/` holds the bank's own designs: `card.css`, `booklet.typ`.
+            if name != MEDIA_DIR && name != THEME_DIR && !listed.contains_key(&name) {
                 diags.push(Diagnostic::error(
                     bank_path,
                     1,

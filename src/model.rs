@@ -19,6 +19,10 @@ pub struct Bank {
     pub description: String,
     /// The bank's date as written in `bank.toml` (e.g. `2026-11-01`), if any.
     pub date: Option<String>,
+    /// Who wrote the bank (`author` in `bank.toml`), for the booklet's metadata.
+    pub author: Option<String>,
+    /// The bank's language as a BCP 47 tag (`lang` in `bank.toml`); English when absent.
+    pub lang: Option<String>,
     /// `intro.md`, when present.
     pub intro: Option<Intro>,
     pub sections: Vec<Section>,

@@ -151,6 +151,8 @@ fn bank_with(question: qbank::model::Question) -> Bank {
         subtitle: String::new(),
         description: String::new(),
         date: None,
+        author: None,
+        lang: None,
         intro: None,
         sections: vec![Section {
             id: "basics".into(),

@@ -1,13 +1,20 @@
 //! Markdown → booklet blocks: turns an answer's CommonMark (plus tables) into
-//! the small block tree the layout understands (paragraphs, headings, lists,
-//! tables, figures, code), keeping inline bold, italic and code as styled spans.
+//! the small block tree the booklet's template renders (paragraphs, headings,
+//! lists, tables, figures, code), keeping inline bold, italic and code as
+//! styled spans. The tree is data: it is serialised for the template, never
+//! pasted into Typst markup.
+//!
+//! Typography for print happens here: curly quotes, en and em dashes
+//! (pulldown-cmark's smart punctuation), and a no-break space before a spaced
+//! em dash so that no line starts with one.
 
-use pulldown_cmark::{Alignment, Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
 
 use crate::load::markdown_options;
 
 /// How a piece of inline text is set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Inline {
     pub bold: bool,
     pub italic: bool,
@@ -15,24 +22,30 @@ pub struct Inline {
 }
 
 /// A run of inline text with one style. `\n` inside `text` is a hard line break.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Span {
     pub text: String,
+    #[serde(flatten)]
     pub inline: Inline,
 }
 
 /// Column alignment of a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Align {
     Left,
     Center,
     Right,
 }
 
-/// One block of an answer, in reading order.
-#[derive(Debug, Clone, PartialEq)]
+/// One block of an answer, in reading order. Serialised as an object whose
+/// `kind` names the variant (`"paragraph"`, `"list"`, …).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Block {
-    Paragraph(Vec<Span>),
+    Paragraph {
+        spans: Vec<Span>,
+    },
     /// A heading inside a part (`### `) or inside the intro (`## `).
     Heading {
         level: u8,
@@ -53,8 +66,12 @@ pub enum Block {
         alt: String,
         reference: String,
     },
-    Code(Vec<String>),
-    Quote(Vec<Block>),
+    Code {
+        lines: Vec<String>,
+    },
+    Quote {
+        blocks: Vec<Block>,
+    },
     Rule,
 }
 
@@ -66,7 +83,7 @@ pub fn plain_text(spans: &[Span]) -> String {
 /// Parse inline Markdown (a question title) into spans.
 pub fn parse_inline(markdown: &str) -> Vec<Span> {
     match parse(markdown).into_iter().next() {
-        Some(Block::Paragraph(spans)) | Some(Block::Heading { spans, .. }) => spans,
+        Some(Block::Paragraph { spans }) | Some(Block::Heading { spans, .. }) => spans,
         _ => vec![Span {
             text: markdown.to_string(),
             inline: Inline::default(),
@@ -171,9 +188,10 @@ impl Builder {
 
     /// Close the open inline buffer into a block of the enclosing container.
     fn flush_inline(&mut self) {
-        let Some(buf) = self.inline.take() else {
+        let Some(mut buf) = self.inline.take() else {
             return;
         };
+        tie_em_dashes(&mut buf.spans);
         match buf.kind {
             InlineKind::Cell => {
                 if let Some(Container::Table { row, .. }) = self.stack.last_mut() {
@@ -189,7 +207,9 @@ impl Builder {
                     let (reference, alt) = buf.images.into_iter().next().expect("one image");
                     self.add_block(Block::Figure { alt, reference });
                 } else if !buf.spans.is_empty() {
-                    self.add_block(Block::Paragraph(trim_spans(buf.spans)));
+                    self.add_block(Block::Paragraph {
+                        spans: trim_spans(buf.spans),
+                    });
                 }
             }
         }
@@ -203,6 +223,16 @@ impl Builder {
             images: Vec::new(),
             other_text: false,
         });
+    }
+}
+
+/// What smart punctuation leaves to do: a spaced em dash is tied to the word
+/// before it, so that a line never starts with the dash.
+fn tie_em_dashes(spans: &mut [Span]) {
+    for span in spans.iter_mut().filter(|s| !s.inline.code) {
+        if span.text.contains(" \u{2014}") {
+            span.text = span.text.replace(" \u{2014}", "\u{a0}\u{2014}");
+        }
     }
 }
 
@@ -228,7 +258,8 @@ pub fn parse(markdown: &str) -> Vec<Block> {
         image: None,
         code_block: None,
     };
-    for event in Parser::new_ext(markdown, markdown_options()) {
+    let options = markdown_options() | Options::ENABLE_SMART_PUNCTUATION;
+    for event in Parser::new_ext(markdown, options) {
         match event {
             Event::Start(tag) => match tag {
                 Tag::Paragraph => b.start_inline(InlineKind::Paragraph),
@@ -287,13 +318,15 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 TagEnd::BlockQuote(_) => {
                     b.flush_inline();
                     if let Some(Container::Quote(blocks)) = b.stack.pop() {
-                        b.add_block(Block::Quote(blocks));
+                        b.add_block(Block::Quote { blocks });
                     }
                 }
                 TagEnd::CodeBlock => {
                     let text = b.code_block.take().unwrap_or_default();
                     let lines = text.trim_end_matches('\n').lines().map(str::to_string);
-                    b.add_block(Block::Code(lines.collect()));
+                    b.add_block(Block::Code {
+                        lines: lines.collect(),
+                    });
                 }
                 TagEnd::List(_) => {
                     b.flush_inline();
@@ -398,7 +431,7 @@ mod tests {
     #[test]
     fn paragraph_with_styles() {
         let blocks = parse("A **bold** and *it* with `code`.");
-        let Block::Paragraph(spans) = &blocks[0] else {
+        let Block::Paragraph { spans } = &blocks[0] else {
             panic!("{blocks:?}")
         };
         assert_eq!(plain_text(spans), "A bold and it with code.");
@@ -416,7 +449,12 @@ mod tests {
         };
         assert_eq!(*start, None);
         assert_eq!(items.len(), 2);
-        assert_eq!(items[0], vec![Block::Paragraph(vec![text("one")])]);
+        assert_eq!(
+            items[0],
+            vec![Block::Paragraph {
+                spans: vec![text("one")]
+            }]
+        );
         let Block::List { start, items } = &blocks[2] else {
             panic!()
         };
@@ -458,9 +496,38 @@ mod tests {
     }
 
     #[test]
+    fn print_typography_curls_quotes_and_ties_em_dashes() {
+        let blocks = parse("It's \"fine\" -- really --- and then \u{2014} more.");
+        let Block::Paragraph { spans } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(
+            plain_text(spans),
+            "It\u{2019}s \u{201c}fine\u{201d} \u{2013} really\u{a0}\u{2014} and then\u{a0}\u{2014} more."
+        );
+        // Code keeps its straight quotes.
+        let blocks = parse("`a \"b\" -- c`");
+        let Block::Paragraph { spans } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(plain_text(spans), "a \"b\" -- c");
+    }
+
+    #[test]
+    fn blocks_serialise_with_their_kind() {
+        let blocks = parse("Hi **there**\n\n- x\n");
+        let json = serde_json::to_value(&blocks).unwrap();
+        assert_eq!(json[0]["kind"], "paragraph");
+        assert_eq!(json[0]["spans"][1]["text"], "there");
+        assert_eq!(json[0]["spans"][1]["bold"], true);
+        assert_eq!(json[1]["kind"], "list");
+        assert_eq!(json[1]["items"][0][0]["spans"][0]["text"], "x");
+    }
+
+    #[test]
     fn inline_image_keeps_its_alt_text() {
         let blocks = parse("See ![the curve](media/x.svg) here.");
-        let Block::Paragraph(spans) = &blocks[0] else {
+        let Block::Paragraph { spans } = &blocks[0] else {
             panic!("{blocks:?}")
         };
         assert_eq!(plain_text(spans), "See the curve here.");

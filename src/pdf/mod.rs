@@ -1,92 +1,222 @@
-//! The printable PDF booklet: `out/<bank id>.pdf`, grouped by section.
+//! The printable PDF booklet: `out/<bank id>.pdf`, typeset by Typst.
 //!
-//! The flow: [`compose`] lays the bank out as items (measured with genpdf's
-//! own fonts, see [`layout`]), the items are cut into pages, [`paint`] draws
-//! them through genpdf, and [`finish`] adds outline, links, font subsets,
-//! compression and a fixed id with lopdf.
+//! The flow: [`document`] turns the bank into plain data (each part's Markdown
+//! as a [`markdown::Block`] tree), the template `booklet.typ` (compiled into
+//! the binary, or the bank's own `theme/booklet.typ`) reads that data as JSON
+//! and holds the whole page design, and Typst, confined to the files that
+//! [`world`] serves, lays it out and writes a tagged PDF.
 
-pub mod compose;
-pub mod figure;
-pub mod finish;
-pub mod fonts;
-pub mod layout;
+pub(crate) mod document;
 pub mod markdown;
-pub mod paint;
-pub mod theme;
+pub(crate) mod world;
 
-use anyhow::{Context, Result};
-use genpdf::style::Style;
+use std::path::{Path, PathBuf};
+
+use typst::diag::{Severity, SourceDiagnostic};
+use typst::foundations::{Datetime, Smart};
+use typst::WorldExt;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::export::{BuildOptions, ExportError, Exporter, Format, Paper};
 use crate::model::Bank;
 use crate::output::write_atomic;
-use layout::Typesetter;
+use world::BookletWorld;
+
+/// The built-in page design.
+pub const TEMPLATE: &str = include_str!("booklet.typ");
+
+/// Where a bank keeps its own page design, relative to the content folder.
+pub const THEME_OVERRIDE: &str = "theme/booklet.typ";
+
+/// The largest theme file read.
+const MAX_THEME_BYTES: u64 = 1024 * 1024;
 
 /// Writes the PDF booklet.
 pub struct PdfExporter;
 
 /// A rendered booklet and what went into it.
+#[derive(Debug)]
 pub struct Booklet {
     pub bytes: Vec<u8>,
     pub page_count: usize,
+    /// Typst's warnings, one line each (the built-in template gives none).
+    pub warnings: Vec<String>,
+}
+
+/// Why a booklet could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum BookletError {
+    /// The bank's own template is wrong: `path:line: error: message` lines.
+    #[error("{}", .0.join("\n"))]
+    Theme(Vec<String>),
+    /// Anything else: the built-in template failed (a bug in qbank), or I/O.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<BookletError> for ExportError {
+    fn from(e: BookletError) -> ExportError {
+        match e {
+            BookletError::Theme(lines) => ExportError::Content(lines.join("\n")),
+            BookletError::Internal(msg) => ExportError::Other(anyhow::anyhow!(msg)),
+        }
+    }
+}
+
+/// Which template a booklet is set with.
+struct Template {
+    text: String,
+    /// The bank's override file, when it is one.
+    theme: Option<PathBuf>,
+}
+
+fn template(bank: &Bank) -> Result<Template, BookletError> {
+    let path = bank.root.join(THEME_OVERRIDE);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Template {
+                text: TEMPLATE.to_string(),
+                theme: None,
+            })
+        }
+        Err(e) => {
+            return Err(BookletError::Theme(vec![format!(
+                "{}: error: cannot read the booklet theme: {e}",
+                path.display()
+            )]))
+        }
+    };
+    let refuse =
+        |why: &str| BookletError::Theme(vec![format!("{}:1: error: {why}", path.display())]);
+    if !meta.file_type().is_file() {
+        return Err(refuse("the booklet theme must be a plain file"));
+    }
+    if meta.len() > MAX_THEME_BYTES {
+        return Err(refuse("the booklet theme is larger than 1 MiB"));
+    }
+    let bytes =
+        std::fs::read(&path).map_err(|e| refuse(&format!("cannot read the booklet theme: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| refuse("the booklet theme is not UTF-8"))?;
+    Ok(Template {
+        text,
+        theme: Some(path),
+    })
+}
+
+/// The date the booklet carries: `SOURCE_DATE_EPOCH` when set, else the
+/// bank's `date`. Never the clock, so a rebuild gives the same bytes.
+fn booklet_date(bank: &Bank) -> Option<Datetime> {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        return Datetime::from_ymd_hms(
+            y,
+            m,
+            d,
+            (rem / 3600) as u8,
+            (rem % 3600 / 60) as u8,
+            (rem % 60) as u8,
+        );
+    }
+    let date = bank.date.as_deref()?;
+    let mut parts = date.splitn(3, '-');
+    let y = parts.next()?.parse().ok()?;
+    let m = parts.next()?.parse().ok()?;
+    let d = parts.next()?.parse().ok()?;
+    Datetime::from_ymd(y, m, d)
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y as i32, m, d)
+}
+
+/// One Typst diagnostic as a line: `path:line: error: message (hint: …)`,
+/// where `path` is the theme file, or the built-in template for a bug.
+fn describe(world: &BookletWorld, theme: Option<&Path>, diag: &SourceDiagnostic) -> String {
+    let line = diag
+        .span
+        .id()
+        .filter(|id| *id == world.template().id())
+        .and_then(|_| world.range(diag.span))
+        .and_then(|range| world.template().lines().byte_to_line(range.start))
+        .map(|l| l + 1);
+    let severity = match diag.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let place = match theme {
+        Some(path) => path.display().to_string(),
+        None => "booklet.typ (built in)".to_string(),
+    };
+    let mut text = match line {
+        Some(line) => format!("{place}:{line}: {severity}: {}", diag.message),
+        None => format!("{place}: {severity}: {}", diag.message),
+    };
+    for hint in &diag.hints {
+        text.push_str(&format!(" (hint: {})", hint.v));
+    }
+    text
 }
 
 /// Render `bank` as a booklet on `paper`.
-pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet> {
-    let geometry = theme::Geometry::for_paper(paper);
-    let (mut doc, families) = fonts::new_document()?;
-    let (pages, outline) = {
-        let mut t = Typesetter::new(
-            doc.font_cache(),
-            families,
-            geometry.content_width(),
-            geometry.body_size,
-        );
-        let max_figure_height = geometry.content_height() * 0.38;
-        let mut figure = |t: &mut Typesetter, alt: &str, reference: &str, indent, accent, space| {
-            figure::lay_out(
-                bank,
-                t,
-                alt,
-                reference,
-                indent,
-                accent,
-                space,
-                max_figure_height,
-            )
-        };
-        let outline = compose::compose(&mut t, bank, geometry.content_height(), &mut figure)?;
-        let pages = layout::paginate(&t.items, geometry.content_height())?;
-        (pages, outline)
+pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
+    let template = template(bank)?;
+    let data = document::BookletData::new(bank, paper).to_json();
+    let today = booklet_date(bank);
+    let world = BookletWorld::new(template.text, data, bank.media_dir(), today);
+    let theme = template.theme.as_deref();
+    let fail = |diags: &[SourceDiagnostic]| {
+        let lines: Vec<String> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| describe(&world, theme, d))
+            .collect();
+        match theme {
+            Some(_) => BookletError::Theme(lines),
+            None => BookletError::Internal(format!(
+                "the booklet could not be typeset (a bug in qbank's template):\n{}",
+                lines.join("\n")
+            )),
+        }
     };
-    let header_style = Style::new()
-        .with_font_family(families.sans)
-        .with_font_size(8)
-        .with_color(theme::MUTED);
-    doc.set_title(bank.title.clone());
-    doc.set_paper_size(genpdf::Size::new(geometry.width, geometry.height));
-    doc.set_minimal_conformance();
-    doc.push(paint::PagePainter::new(
-        pages.clone(),
-        geometry,
-        &bank.title,
-        header_style,
-    ));
-    let mut raw = Vec::new();
-    doc.render(&mut raw)
-        .map_err(|e| anyhow::anyhow!("cannot render the booklet: {e}"))?;
-    let bytes = finish::Finish {
-        title: &bank.title,
-        subject: &bank.subtitle,
-        date: bank.date.as_deref(),
-        geometry,
-        pages: &pages,
-        outline: &outline,
-    }
-    .run(&raw)?;
+    let compiled = typst::compile::<PagedDocument>(&world);
+    let warnings: Vec<String> = compiled
+        .warnings
+        .iter()
+        .map(|d| describe(&world, theme, d))
+        .collect();
+    let doc = compiled.output.map_err(|d| fail(&d))?;
+    let standards = PdfStandards::new(&[PdfStandard::Ua_1])
+        .map_err(|e| BookletError::Internal(format!("PDF/UA-1: {e:?}")))?;
+    let options = PdfOptions {
+        ident: Smart::Custom(format!("qbank:{}:{:?}", bank.id, paper)),
+        creator: Smart::Custom(Some("qbank".to_string())),
+        timestamp: today.map(Timestamp::new_utc),
+        standards,
+        tagged: true,
+        ..PdfOptions::default()
+    };
+    let bytes = typst_pdf::pdf(&doc, &options).map_err(|d| fail(&d))?;
     Ok(Booklet {
         bytes,
-        page_count: pages.pages.len(),
+        page_count: doc.pages().len(),
+        warnings,
     })
 }
 
@@ -99,12 +229,25 @@ impl Exporter for PdfExporter {
         let booklet = render(bank, opts.paper)?;
         let path = opts.output_path(bank, Format::Pdf);
         write_atomic(&path, &booklet.bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))?;
         Ok(format!(
             "pdf: {} pages, {} KB → {}",
             booklet.page_count,
             booklet.bytes.len().div_ceil(1024),
             path.display()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_days_become_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_420), (2025, 11, 28));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 }
