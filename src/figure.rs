@@ -1,7 +1,10 @@
 //! Figures: parses a bank's SVG figure with usvg and rasterises it with
 //! resvg for print. Text is set in the bundled DejaVu fonts (never the
 //! machine's), a figure may not pull in other files, and the pixels are
-//! composited on white so print shows no alpha artefacts.
+//! composited on white so print shows no alpha artefacts. [`inspect`] is
+//! what `qbank check` asks of a figure before any output draws it: bounded
+//! work (no filters, a bounded number of elements with `<use>` expanded,
+//! sane proportions) and text the bundled fonts can draw.
 
 use std::sync::{Arc, OnceLock};
 
@@ -23,10 +26,26 @@ pub struct Raster {
     pub rgb: Vec<u8>,
 }
 
+/// The most elements a figure may draw, counting every `<use>` as the
+/// elements it copies. The bank's figures use a few hundred; tens of
+/// thousands take the renderers minutes.
+pub const MAX_ELEMENTS: usize = 5_000;
+
+/// The widest (or tallest) a figure may be for its other side: 20 to 1.
+pub const MAX_ASPECT_RATIO: f32 = 20.0;
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FigureError {
     #[error("not a valid SVG ({0})")]
     Parse(String),
+    #[error("an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes")]
+    Filter,
+    #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` copies); simplify it")]
+    TooComplex,
+    #[error("an SVG whose `<use>` elements refer to themselves in a loop")]
+    UseCycle,
+    #[error("{width} × {height} units: more than {MAX_ASPECT_RATIO} times as wide as it is high or the other way round; give it proportions that fit a page and a card")]
+    Proportions { width: String, height: String },
     #[error("cannot rasterise at {width} × {height} pixels (each side must be 1..={MAX_SIDE})")]
     Size { width: u32, height: u32 },
 }
@@ -75,6 +94,112 @@ fn options() -> usvg::Options<'static> {
 /// Parse an SVG document; the error says what is wrong with it.
 pub fn parse(svg: &[u8]) -> Result<usvg::Tree, FigureError> {
     usvg::Tree::from_data(svg, &options()).map_err(|e| FigureError::Parse(e.to_string()))
+}
+
+/// The element budget of an SVG document, counting each `<use>` as what it
+/// copies, on the raw XML (before usvg expands anything), so a document
+/// that would expand without bound is refused in time linear in its size.
+fn element_budget(svg: &[u8]) -> Result<(), FigureError> {
+    use std::collections::HashMap;
+    use usvg::roxmltree;
+    let text = std::str::from_utf8(svg).map_err(|e| FigureError::Parse(e.to_string()))?;
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 200_000,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options)
+        .map_err(|e| FigureError::Parse(e.to_string()))?;
+    let mut by_id = HashMap::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        if node.tag_name().name() == "filter" {
+            return Err(FigureError::Filter);
+        }
+        if let Some(id) = node.attribute("id") {
+            by_id.entry(id).or_insert(node);
+        }
+    }
+    // Elements drawn under `node`, memoised per node; `None` while a node
+    // is being counted (a loop).
+    fn count<'a, 'i>(
+        node: roxmltree::Node<'a, 'i>,
+        by_id: &HashMap<&'a str, roxmltree::Node<'a, 'i>>,
+        memo: &mut HashMap<roxmltree::NodeId, Option<usize>>,
+    ) -> Result<usize, FigureError> {
+        match memo.get(&node.id()) {
+            Some(Some(n)) => return Ok(*n),
+            Some(None) => return Err(FigureError::UseCycle),
+            None => {}
+        }
+        memo.insert(node.id(), None);
+        let mut total = 1usize;
+        for child in node.children().filter(|c| c.is_element()) {
+            total += count(child, by_id, memo)?;
+            if total > MAX_ELEMENTS {
+                return Err(FigureError::TooComplex);
+            }
+        }
+        if node.tag_name().name() == "use" {
+            let href = node
+                .attributes()
+                .find(|a| a.name() == "href")
+                .map(|a| a.value());
+            if let Some(target) = href
+                .and_then(|h| h.strip_prefix('#'))
+                .and_then(|id| by_id.get(id))
+            {
+                total += count(*target, by_id, memo)?;
+            }
+        }
+        if total > MAX_ELEMENTS {
+            return Err(FigureError::TooComplex);
+        }
+        memo.insert(node.id(), Some(total));
+        Ok(total)
+    }
+    let mut memo = HashMap::new();
+    count(doc.root_element(), &by_id, &mut memo).map(|_| ())
+}
+
+/// What `qbank check` learns about a figure: that every output can draw it
+/// in bounded time, and the text it shows (for the glyph check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspected {
+    /// Every piece of text the figure draws, in document order.
+    pub text: Vec<String>,
+}
+
+/// Check that `svg` is a figure every output can draw: valid SVG, no
+/// filter, at most [`MAX_ELEMENTS`] elements with `<use>` expanded, and
+/// proportions within [`MAX_ASPECT_RATIO`]. Returns the text it draws.
+pub fn inspect(svg: &[u8]) -> Result<Inspected, FigureError> {
+    if svg.starts_with(&[0x1f, 0x8b]) {
+        return Err(FigureError::Parse(
+            "it is gzip-compressed (.svgz); save it as plain .svg".into(),
+        ));
+    }
+    element_budget(svg)?;
+    let tree = parse(svg)?;
+    let size = tree.size();
+    let (w, h) = (size.width(), size.height());
+    if !(w / h <= MAX_ASPECT_RATIO && h / w <= MAX_ASPECT_RATIO) {
+        return Err(FigureError::Proportions {
+            width: format!("{w}"),
+            height: format!("{h}"),
+        });
+    }
+    fn walk(group: &usvg::Group, text: &mut Vec<String>) {
+        for node in group.children() {
+            match node {
+                usvg::Node::Group(g) => walk(g, text),
+                usvg::Node::Text(t) => text.extend(t.chunks().iter().map(|c| c.text().to_string())),
+                _ => {}
+            }
+        }
+    }
+    let mut text = Vec::new();
+    walk(tree.root(), &mut text);
+    Ok(Inspected { text })
 }
 
 /// Rasterise `svg` at `width` pixels wide (height keeps the figure's

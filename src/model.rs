@@ -4,7 +4,9 @@
 //! Every question and part remembers where it came from, so diagnostics and
 //! `apply-csv` can point back at the source file and line.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A whole bank: its metadata from `bank.toml`, the optional intro and the
 /// sections in order, each holding its questions in order.
@@ -22,6 +24,32 @@ pub struct Bank {
     /// `intro.md`, when present.
     pub intro: Option<Intro>,
     pub sections: Vec<Section>,
+    /// The figures of `media/`, read once by the loader: the checker and
+    /// every exporter share these bytes.
+    pub media: Media,
+}
+
+/// The figure files of a bank's `media/` folder, by file name, each held
+/// once (an [`Arc`]: a figure shown by many answers is not copied).
+#[derive(Debug, Clone, Default)]
+pub struct Media {
+    files: BTreeMap<String, Arc<[u8]>>,
+}
+
+impl Media {
+    pub fn insert(&mut self, name: impl Into<String>, bytes: Arc<[u8]>) {
+        self.files.insert(name.into(), bytes);
+    }
+
+    /// The bytes of `media/<name>`, if it was read.
+    pub fn get(&self, name: &str) -> Option<&Arc<[u8]>> {
+        self.files.get(name)
+    }
+
+    /// The file names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
 }
 
 /// The opening text of the bank (`intro.md`), kept as Markdown.
@@ -158,6 +186,14 @@ impl Bank {
             return None;
         }
         Some(self.media_dir().join(name))
+    }
+
+    /// The bytes of the figure `reference` (`media/name.svg`), as the
+    /// loader read them; `None` when it is not a plain name inside the media
+    /// folder or was not readable (the checker reports why).
+    pub fn figure_bytes(&self, reference: &str) -> Option<Arc<[u8]>> {
+        self.figure_path(reference)?;
+        self.media.get(reference.strip_prefix("media/")?).cloned()
     }
 
     pub fn root(&self) -> &Path {

@@ -647,9 +647,11 @@ fn css_change(bank_dir: &Path) {
         locked: false,
         now: T2,
     };
-    let summary = AnkiExporter::with_css(restyled.clone())
+    let rendered = AnkiExporter::with_css(restyled.clone())
         .export(&bank, &opts)
         .unwrap();
+    let summary = rendered.summary.clone();
+    qbank::export::Rendered::commit_all(vec![rendered]).unwrap();
     assert_eq!(
         summary,
         format!("apkg: 0 changed, 0 new, {n} unchanged; notetype updated")

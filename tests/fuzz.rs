@@ -146,6 +146,10 @@ fn fixture_root() -> PathBuf {
 fn bank_with(question: qbank::model::Question) -> Bank {
     Bank {
         root: fixture_root(),
+        media: load::load(&fixture_root())
+            .bank
+            .expect("fixture bank")
+            .media,
         id: "fuzz-bank".into(),
         title: "Fuzz".into(),
         subtitle: String::new(),

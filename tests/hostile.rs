@@ -648,10 +648,22 @@ fn a_broken_or_hand_edited_lock_is_a_clear_error_and_nothing_changes() {
             "apkg",
         ]);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
-        assert!(err.starts_with("error: apkg: "), "{name}: {err}");
-        assert!(err.contains("content/bank.lock"), "{name}: {err}");
+        // A content error, found by the check before anything is rendered.
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.starts_with("content/bank.lock:1: error: "),
+            "{name}: {err}"
+        );
         assert!(err.contains(expected), "{name}: {err}");
+        assert!(err.contains("restore it"), "{name}: {err}");
+        let checked = ws.check();
+        assert_eq!(
+            checked.status.code(),
+            Some(1),
+            "{name}: {}",
+            stderr(&checked)
+        );
+        assert!(stderr(&checked).starts_with("content/bank.lock:1: error: "));
         assert_eq!(ws.snapshot(), before, "{name}: something changed");
     }
 }
@@ -761,5 +773,270 @@ fn a_missing_output_folder_is_created_and_a_file_in_its_place_is_a_clear_error()
     assert_eq!(
         std::fs::read_to_string(ws.dir.path().join("taken")).unwrap(),
         "a file"
+    );
+}
+
+/// Run qbank in the workspace, failing the test (and killing qbank) if it
+/// has not finished within `secs` seconds: a hang is a failure, not a stuck
+/// test run. Returns the output and how long it took.
+fn run_within(ws: &Workspace, args: &[&str], secs: u64) -> (Output, std::time::Duration) {
+    let child = Command::new(env!("CARGO_BIN_EXE_qbank"))
+        .args(args)
+        .current_dir(ws.dir.path())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run qbank");
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(child.wait_with_output());
+    });
+    match receive.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(out) => (out.expect("qbank output"), started.elapsed()),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("qbank {args:?} was still running after {secs} s");
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success());
+}
+
+/// `check` and `build` both refuse the bank within 10 s, exit 1, with a
+/// diagnostic line containing every one of `expected`; nothing is written.
+fn assert_refused_within(ws: &Workspace, expected: &[&str]) {
+    for args in [
+        &["check", "--content", "content"][..],
+        &["build", "--content", "content", "--out", "out"][..],
+    ] {
+        let (out, took) = run_within(ws, args, 10);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        for want in expected {
+            assert!(
+                err.lines().any(|l| l.contains(want)),
+                "{args:?}: `{want}` missing from:\n{err}"
+            );
+        }
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{args:?} took {took:?}"
+        );
+    }
+    assert!(!ws.out().exists(), "a refused bank was built");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_folder_where_a_file_belongs_is_refused_without_hanging() {
+    const NOT_REGULAR: &str = "error: not a regular file (a folder, pipe, socket or device); qbank reads only regular files";
+    for place in ["a-basics/03-pipe.md", "intro.md", "media/pipe.svg"] {
+        let ws = Workspace::new();
+        let _ = std::fs::remove_file(ws.file(place));
+        mkfifo(&ws.file(place));
+        assert_refused_within(&ws, &[&format!("content/{place}:1: {NOT_REGULAR}")]);
+    }
+    // A pipe as the lock, or a folder: a content error with what to do.
+    for make in [mkfifo as fn(&Path), |p: &Path| {
+        std::fs::create_dir(p).unwrap()
+    }] {
+        let ws = Workspace::new();
+        make(&ws.file("bank.lock"));
+        assert_refused_within(
+            &ws,
+            &["content/bank.lock:1: error: bank.lock is not a regular file (a folder, pipe or device); remove it and run `qbank build` to write a new one, or restore it from git"],
+        );
+    }
+    // apply-csv: a pipe in the bank, or a pipe given as the sheet.
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let sheet = ws.csv().display().to_string();
+    mkfifo(&ws.file("a-basics/03-pipe.md"));
+    let (out, _) = run_within(&ws, &["apply-csv", &sheet, "--content", "content"], 10);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("content/a-basics/03-pipe.md:1: {NOT_REGULAR}")));
+    std::fs::remove_file(ws.file("a-basics/03-pipe.md")).unwrap();
+    let pipe = ws.dir.path().join("sheet.csv");
+    mkfifo(&pipe);
+    let (out, _) = run_within(&ws, &["apply-csv", "sheet.csv", "--content", "content"], 10);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_as_the_lock_is_refused_even_inside_the_bank() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    std::fs::rename(ws.file("bank.lock"), ws.file("a-basics/lock.toml")).unwrap();
+    std::os::unix::fs::symlink("a-basics/lock.toml", ws.file("bank.lock")).unwrap();
+    std::fs::remove_dir_all(ws.out()).unwrap();
+    assert_refused_within(&ws, &["content/bank.lock:1: error: bank.lock is a symbolic link; qbank rewrites the lock on every build, so it must be a regular file in the content folder: replace the link with the file it points to"]);
+}
+
+#[test]
+fn oversized_figures_and_media_are_refused_before_they_are_read() {
+    let ws = Workspace::new();
+    let mut big = std::fs::read(ws.file("media/loss-curves.svg")).unwrap();
+    let close = big.len() - "</svg>\n".len();
+    big.splice(
+        close..close,
+        "<!-- padding -->\n"
+            .repeat(9 * 1024 * 1024 / 17)
+            .into_bytes(),
+    );
+    ws.write("media/loss-curves.svg", &big);
+    let line = line_of(&ws.read(Q1), "![Training");
+    assert_refused_within(
+        &ws,
+        &[
+            "content/media/loss-curves.svg:1: error: file is 9.0 MiB; figures are limited to 2 MiB",
+            // The reference is not reported a second time as missing.
+        ],
+    );
+    let err = stderr(&ws.check());
+    assert!(!err.contains(&format!("{Q1}:{line}")), "{err}");
+}
+
+#[test]
+fn terminal_control_sequences_from_content_and_file_names_are_printed_escaped() {
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "id = \"overfitting\"",
+        "id = \"\\u001b[2J\\u001b]0;owned\\u0007\"",
+    );
+    ws.edit(
+        Q1,
+        "tags = [\"evaluation\", \"regularisation\"]",
+        "tags = [\"\\u009b31m\"]",
+    );
+    ws.write("a-basics/03-x\nforged.md:1: error: fake.md", "");
+    let out = ws.check();
+    assert_eq!(out.status.code(), Some(1));
+    let bytes = &out.stderr;
+    for control in [0x1b_u8, 0x07, b'\r'] {
+        assert!(
+            !bytes.contains(&control),
+            "raw control {control:#x} printed"
+        );
+    }
+    let err = stderr(&out);
+    assert!(!err.contains('\u{9b}'), "raw CSI printed");
+    assert!(
+        err.contains("invalid id `\\u{1b}[2J\\u{1b}]0;owned\\u{7}`"),
+        "{err}"
+    );
+    assert!(err.contains("invalid tag `\\u{9b}31m`"), "{err}");
+    assert!(
+        err.contains("content/a-basics/03-x\\u{a}forged.md:1: error: fake.md:1: error: empty file"),
+        "{err}"
+    );
+    // Every line is a diagnostic of a real file or the summary.
+    for line in err.lines() {
+        assert!(
+            line.starts_with("content/") || line.starts_with("qbank: "),
+            "forged line: {line}"
+        );
+    }
+    // The bank id too.
+    let ws = Workspace::new();
+    ws.edit(
+        "bank.toml",
+        "id = \"fixture-bank\"",
+        "id = \"\\u001b]2;x\\u0007\"",
+    );
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out.stderr.contains(&0x1b), "{}", stderr(&out));
+    assert!(stderr(&out).contains("invalid bank id `\\u{1b}]2;x\\u{7}`"));
+}
+
+/// A figure file `name` in the workspace, shown by the first question
+/// instead of its own figure. Returns the line that shows it.
+fn show_figure(ws: &Workspace, name: &str, bytes: &[u8]) -> usize {
+    std::fs::write(ws.file(&format!("media/{name}")), bytes).unwrap();
+    ws.edit(Q1, "(media/loss-curves.svg)", &format!("(media/{name})"));
+    std::fs::remove_file(ws.file("media/loss-curves.svg")).unwrap();
+    line_of(&ws.read(Q1), "![Training")
+}
+
+#[test]
+fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
+    let svg = |body: &str, w: u32, h: u32| {
+        format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{w}" height="{h}">{body}</svg>"#
+        )
+    };
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
+    let gz = {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(svg("<rect width='5' height='5'/>", 10, 10).as_bytes())
+            .unwrap();
+        enc.finish().unwrap()
+    };
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        ("chart.png", png, "figure `media/chart.png` is not an SVG; figures are `.svg` files (draw it as SVG, or convert it)".into()),
+        ("chart.svgz", gz.clone(), "figure `media/chart.svgz` is not an SVG; figures are `.svg` files (draw it as SVG, or convert it)".into()),
+        ("packed.svg", gz, "figure `media/packed.svg` is not a valid SVG (it is gzip-compressed (.svgz); save it as plain .svg)".into()),
+        ("strip.svg", svg("<rect width='5' height='5'/>", 10_000, 10).into_bytes(), "figure `media/strip.svg` is 10000 × 10 units: more than 20 times as wide as it is high or the other way round; give it proportions that fit a page and a card".into()),
+        ("blur.svg", svg(&format!("<filter id='b'><feGaussianBlur stdDeviation='40'/></filter>{}", "<rect width='500' height='500' filter='url(#b)'/>".repeat(2000)), 540, 400).into_bytes(), "figure `media/blur.svg` is an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes".into()),
+        ("busy.svg", svg(&"<rect width='5' height='5'/>".repeat(20_000), 540, 400).into_bytes(), "figure `media/busy.svg` is an SVG of more than 5000 elements (counting what each `<use>` copies); simplify it".into()),
+        ("bomb.svg", {
+            let mut body = String::from("<defs><rect id='l0' width='1' height='1'/>");
+            for i in 1..12 {
+                body.push_str(&format!("<g id='l{i}'>{}</g>", format!("<use xlink:href='#l{}'/>", i - 1).repeat(10)));
+            }
+            body.push_str("</defs><use xlink:href='#l11'/>");
+            svg(&body, 540, 400).into_bytes()
+        }, "figure `media/bomb.svg` is an SVG of more than 5000 elements (counting what each `<use>` copies); simplify it".into()),
+        ("loop.svg", svg("<g id='a'><use href='#b'/></g><g id='b'><use href='#a'/></g>", 540, 400).into_bytes(), "figure `media/loop.svg` is an SVG whose `<use>` elements refer to themselves in a loop".into()),
+        ("emoji.svg", svg("<text x='10' y='40' font-size='30'>fast 🚀</text>", 540, 400).into_bytes(), "figure `media/emoji.svg` has text with the character `🚀` (U+1F680), which the bundled fonts cannot draw; change the figure".into()),
+    ];
+    for (name, bytes, message) in cases {
+        let ws = Workspace::new();
+        let line = show_figure(&ws, name, &bytes);
+        assert_refused_within(&ws, &[&format!("content/{Q1}:{line}: error: {message}")]);
+    }
+
+    // U+001F in a link title, written as a character reference.
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "instead of learning the pattern.",
+        "instead of learning [the pattern](https://example.com \"a&#31;b\").",
+    );
+    let line = line_of(&ws.read(Q1), "[the pattern]");
+    assert_refused_within(
+        &ws,
+        &[&format!(
+            "content/{Q1}:{line}: error: control character U+001F in a link title; remove it"
+        )],
+    );
+
+    // A bank id too long to name a file.
+    let ws = Workspace::new();
+    let long = ["word"; 50].join("-");
+    ws.edit(
+        "bank.toml",
+        "id = \"fixture-bank\"",
+        &format!("id = \"{long}\""),
+    );
+    assert_refused_within(
+        &ws,
+        &["content/bank.toml:1: error: bank id is 249 characters long; it names the output files, so keep it to 64"],
     );
 }

@@ -21,10 +21,10 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format};
+use crate::export::{BuildOptions, ExportError, Exporter, Format, Rendered};
 use crate::model::Bank;
 use crate::note::{render_markdown, strip_html, MediaFile, NoteContent};
-use crate::output::{prepare_atomic, write_atomic};
+use crate::output::prepare_atomic;
 
 use collection::{field_checksum, tags_column, CardRow, ColRow, NoteRow};
 use ids::{past_millis, IdAllocator};
@@ -67,7 +67,7 @@ impl Exporter for AnkiExporter {
         Format::Apkg
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
+    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
         let ids = DeckIds::new(bank);
         let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &self.css, 0))?;
         let lock_path = bank.lock_path();
@@ -102,17 +102,18 @@ impl Exporter for AnkiExporter {
         }
 
         let deck = deck.finish(&self.css, &plan.lock)?;
-        // The package is written in full beside its place first, so an
-        // unwritable output folder fails before the lock changes. Then the
-        // lock: the package is a pure function of bank + lock, so if putting
-        // the package in place fails, the next build writes the same one.
+        // Package and lock are prepared beside their places; the build puts
+        // the package in place with every other output, the lock last.
         let out = opts.output_path(bank, Format::Apkg);
         let package = prepare_atomic(&out, |file| deck.write_package(file))?;
+        let mut rendered = Rendered::output(plan.summary(), package);
         if lock_changes {
-            write_atomic(&lock_path, lock_text.as_bytes())?;
+            let lock = prepare_atomic(&lock_path, |file| {
+                std::io::Write::write_all(file, lock_text.as_bytes()).map_err(Into::into)
+            })?;
+            rendered.bank_files.push(lock);
         }
-        package.commit()?;
-        Ok(plan.summary())
+        Ok(rendered)
     }
 }
 
@@ -454,6 +455,7 @@ mod tests {
     fn bank(title: &str, sections: &[(&str, &str, &str)]) -> Bank {
         Bank {
             root: PathBuf::from("content"),
+            media: Default::default(),
             id: "b".into(),
             title: title.into(),
             subtitle: String::new(),

@@ -17,9 +17,9 @@ pub mod theme;
 use anyhow::{Context, Result};
 use genpdf::style::Style;
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format, Paper};
+use crate::export::{BuildOptions, ExportError, Exporter, Format, Paper, Rendered};
 use crate::model::Bank;
-use crate::output::write_atomic;
+use crate::output::prepare_atomic;
 use layout::Typesetter;
 
 /// Writes the PDF booklet.
@@ -95,16 +95,19 @@ impl Exporter for PdfExporter {
         Format::Pdf
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
+    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
         let booklet = render(bank, opts.paper)?;
         let path = opts.output_path(bank, Format::Pdf);
-        write_atomic(&path, &booklet.bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(format!(
+        let pending = prepare_atomic(&path, |file| {
+            std::io::Write::write_all(file, &booklet.bytes).map_err(Into::into)
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
+        let summary = format!(
             "pdf: {} pages, {} KB → {}",
             booklet.page_count,
             booklet.bytes.len().div_ceil(1024),
             path.display()
-        ))
+        );
+        Ok(Rendered::output(summary, pending))
     }
 }

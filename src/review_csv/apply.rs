@@ -278,7 +278,9 @@ pub fn plan(csv_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
         problems.sort_by_key(|p| (p.row, p.column));
         ApplyError::Refused(problems.iter().map(|p| format!("{csv_name}:{p}")).collect())
     };
-    let bytes = fs::read(csv_path).with_context(|| format!("cannot read {csv_name}"))?;
+    let bytes =
+        crate::load::read_regular_file(csv_path, crate::load::MAX_SHEET_BYTES, "review sheets")
+            .with_context(|| format!("cannot read {csv_name}"))?;
     if !content.is_dir() {
         return Err(anyhow!("content folder `{}` not found", content.display()).into());
     }
