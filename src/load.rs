@@ -1034,14 +1034,19 @@ pub fn parse_question_with(
                 }
             }
             if rules.tags.is_some() && !TAGS_PER_QUESTION.contains(&tags.len()) {
+                let (lo, hi) = (TAGS_PER_QUESTION.start(), TAGS_PER_QUESTION.end());
+                let advice = if tags.len() < *lo {
+                    "add tags from the vocabulary under `[tags]` in bank.toml"
+                } else {
+                    "keep the ones that fit best"
+                };
                 diags.push(Diagnostic::warning(
                     path,
                     tags_line,
                     format!(
-                        "{} tag(s); a question has {} to {} tags from the vocabulary",
+                        "{} tag{}; a question has {lo} to {hi}: {advice}",
                         tags.len(),
-                        TAGS_PER_QUESTION.start(),
-                        TAGS_PER_QUESTION.end()
+                        if tags.len() == 1 { "" } else { "s" }
                     ),
                 ));
             }

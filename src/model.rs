@@ -31,19 +31,29 @@ pub struct Bank {
 
 /// The figure files of a bank's `media/` folder, by file name, each held
 /// once (an [`Arc`]: a figure shown by many answers is not copied).
+/// Each file's content-hashed Anki name is worked out once, here, however
+/// many answers show it.
 #[derive(Debug, Clone, Default)]
 pub struct Media {
-    files: BTreeMap<String, Arc<[u8]>>,
+    files: BTreeMap<String, (Arc<[u8]>, String)>,
 }
 
 impl Media {
     pub fn insert(&mut self, name: impl Into<String>, bytes: Arc<[u8]>) {
-        self.files.insert(name.into(), bytes);
+        let name = name.into();
+        let hashed = crate::note::media_name(&name, &bytes);
+        self.files.insert(name, (bytes, hashed));
     }
 
     /// The bytes of `media/<name>`, if it was read.
     pub fn get(&self, name: &str) -> Option<&Arc<[u8]>> {
-        self.files.get(name)
+        self.files.get(name).map(|(bytes, _)| bytes)
+    }
+
+    /// The name `media/<name>` travels under in the deck
+    /// ([`crate::note::media_name`]).
+    pub fn hashed_name(&self, name: &str) -> Option<&str> {
+        self.files.get(name).map(|(_, hashed)| hashed.as_str())
     }
 
     /// The file names, in order.

@@ -163,7 +163,10 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
                     format!("figure `{dest_url}` is not a readable file in content/media/")
                 })?;
                 let file_name = dest_url.trim_start_matches("media/");
-                let name = media_name(file_name, &bytes);
+                let name = bank
+                    .media
+                    .hashed_name(file_name)
+                    .map_or_else(|| media_name(file_name, &bytes), str::to_string);
                 media.push(MediaFile {
                     name: name.clone(),
                     bytes,

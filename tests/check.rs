@@ -351,3 +351,104 @@ fn unparsable_figures_are_errors_at_each_reference_and_unused_ones_warnings() {
         ],
     );
 }
+
+#[test]
+fn documented_rules_are_enforced_with_what_to_do() {
+    assert_broken(
+        "documented-rules",
+        &[
+            "a-one/01-misspelt-tag.md:3: error: tag `evalutaion` is not in the bank's tag vocabulary; did you mean `evaluation`? use a tag listed under `[tags]` in bank.toml, or add it there",
+            "a-one/02-one-tag.md:3: warning: 1 tag; a question has 2 to 5: add tags from the vocabulary under `[tags]` in bank.toml",
+            "a-one/02-one-tag.md:8: error: part `## Plain English` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer",
+            "a-one/03-noncharacter.md:10: error: Unicode noncharacter U+FFFF in the text; remove it",
+            "bank.toml:2: error: raw HTML `<b>` is not allowed; write it as text, or in backticks to show a tag",
+            "bank.toml:2: error: raw HTML `</b>` is not allowed; write it as text, or in backticks to show a tag",
+            "bank.toml:5: error: date `2026-02-30` is not a calendar date written YYYY-MM-DD (e.g. `2026-11-28`)",
+            "bank.toml:9: error: section letter `AB` must be one capital letter, `A` to `Z`",
+            "bank.toml:10: error: raw HTML `<i>` is not allowed; write it as text, or in backticks to show a tag",
+            "bank.toml:10: error: raw HTML `</i>` is not allowed; write it as text, or in backticks to show a tag",
+        ],
+    );
+}
+
+#[test]
+fn a_warning_alone_does_not_stop_check_or_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("content");
+    copy_dir(&repo().join("tests/fixtures/good"), &bank);
+    // A vocabulary with the fixture's tags: its one-tag questions warn.
+    let toml = std::fs::read_to_string(bank.join("bank.toml")).unwrap();
+    std::fs::write(
+        bank.join("bank.toml"),
+        format!("{toml}\n[tags]\nevaluation = \"metrics\"\nregularisation = \"overfitting\"\nlinear-models = \"regression\"\n"),
+    )
+    .unwrap();
+    let out = check_dir(&bank);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains(": warning: 1 tag;"))
+            .count(),
+        2,
+        "{err}"
+    );
+    let built = qbank(&[
+        "build",
+        "--content",
+        bank.to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
+
+#[test]
+fn dates_letters_and_lone_carriage_returns() {
+    for (date, ok) in [
+        ("2026-11-28", true),
+        ("2024-02-29", true),
+        ("2023-02-29", false),
+        ("2026-1-05", false),
+        ("28.11.2026", false),
+        ("2026-11-28T00:00", false),
+        ("２０２６-11-28", false),
+    ] {
+        assert_eq!(qbank::load::is_iso_date(date), ok, "{date}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("content");
+    copy_dir(&repo().join("tests/fixtures/good"), &bank);
+    let toml = std::fs::read_to_string(bank.join("bank.toml")).unwrap();
+    std::fs::write(
+        bank.join("bank.toml"),
+        toml.replacen("letter = \"A\"", "letter = \"\\u0007\"", 1)
+            .replacen("letter = \"B\"", "letter = \"🎯\"", 1),
+    )
+    .unwrap();
+    let q = bank.join("a-basics/01-overfitting.md");
+    let text = std::fs::read_to_string(&q).unwrap();
+    std::fs::write(
+        &q,
+        text.replacen("instead of learning", "instead\rof learning", 1),
+    )
+    .unwrap();
+    let out = check_dir(&bank);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let b = bank.display();
+    for want in [
+        format!("{b}/a-basics/01-overfitting.md:10: error: control character U+000D (a lone carriage return: save the file with LF or CRLF line endings) in the text; remove it"),
+        format!("{b}/bank.toml:9: error: control character U+0007 in the section letter; remove it"),
+        format!("{b}/bank.toml:15: error: section letter `🎯` must be one capital letter, `A` to `Z`"),
+    ] {
+        assert!(err.lines().any(|l| l == want), "`{want}` missing:\n{err}");
+    }
+}

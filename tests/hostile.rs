@@ -1040,3 +1040,141 @@ fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
         &["content/bank.toml:1: error: bank id is 249 characters long; it names the output files, so keep it to 64"],
     );
 }
+
+#[test]
+fn an_output_folder_inside_the_bank_is_refused() {
+    let ws = Workspace::new();
+    for out in [
+        "content",
+        "content/out",
+        "content/../content/x/y",
+        "./content/",
+    ] {
+        let built = ws.run(&["build", "--content", "content", "--out", out]);
+        let err = stderr(&built);
+        assert_eq!(built.status.code(), Some(2), "{out}: {err}");
+        assert!(
+            err.starts_with(&format!("error: the output folder {out} is inside the content folder content; outputs would become part of the bank: choose an --out outside it")),
+            "{out}: {err}"
+        );
+    }
+    assert!(!ws.file("out").exists() && !ws.file("x").exists());
+    assert!(!ws.file("fixture-bank.apkg").exists() && !ws.file("bank.lock").exists());
+    // Beside the bank is fine, even with a name that starts the same.
+    let built = ws.run(&["build", "--content", "content", "--out", "content-out"]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+}
+
+#[test]
+fn no_output_and_no_lock_change_unless_every_output_can_be_written() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let before = |ws: &Workspace| {
+        [
+            std::fs::read(ws.apkg()).unwrap(),
+            std::fs::read(ws.csv()).unwrap(),
+            std::fs::read(ws.file("bank.lock")).unwrap(),
+        ]
+    };
+    let earlier = before(&ws);
+    ws.edit(Q1, "Overfitting is when", "Overfitting happens when");
+    // The booklet's place is taken by a folder: the deck and the sheet
+    // render fine, but none of them, nor the lock, may change.
+    let pdf = ws.out().join("fixture-bank.pdf");
+    std::fs::remove_file(&pdf).unwrap();
+    std::fs::create_dir(&pdf).unwrap();
+    let out = ws.build();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("fixture-bank.pdf: a folder is in its place; move it away"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(before(&ws), earlier, "an output or the lock changed");
+    let names: Vec<String> = std::fs::read_dir(ws.out())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "temporary files left: {names:?}");
+    // Once the folder is gone, the same build writes everything.
+    std::fs::remove_dir(&pdf).unwrap();
+    assert_eq!(ws.build().status.code(), Some(0));
+    assert_ne!(before(&ws), earlier);
+    assert!(pdf.is_file());
+}
+
+#[test]
+fn a_title_ending_in_a_hash_and_link_definitions_ending_a_part_reach_every_output() {
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "# What is overfitting? How do you detect it and fix it?",
+        "# Is overfitting different in C#",
+    );
+    ws.edit(
+        Q1,
+        "instead of learning the pattern.",
+        "instead of learning [the pattern][docs].\n\n[docs]: https://example.com/overfitting \"Overfitting\"",
+    );
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let notes = apkg_fields(&ws.apkg());
+    let note = notes
+        .iter()
+        .find(|f| f.iter().any(|x| x == "overfitting"))
+        .expect("the note");
+    assert_eq!(note[0], "Is overfitting different in C#");
+    assert!(
+        note[1].contains(
+            r#"<a href="https://example.com/overfitting" title="Overfitting">the pattern</a>"#
+        ),
+        "{}",
+        note[1]
+    );
+    let rows = csv_rows(&ws.csv());
+    let row = rows.iter().find(|r| r["id"] == "overfitting").unwrap();
+    assert_eq!(row["question"], "Is overfitting different in C#");
+    assert!(
+        row["plain_english"].ends_with("[docs]: https://example.com/overfitting \"Overfitting\""),
+        "{}",
+        row["plain_english"]
+    );
+    // The closing sequence CommonMark defines is still dropped.
+    ws.edit(
+        Q1,
+        "# Is overfitting different in C#",
+        "# Is overfitting different ##",
+    );
+    assert_eq!(ws.build().status.code(), Some(0));
+    let notes = apkg_fields(&ws.apkg());
+    assert!(notes.iter().any(|f| f[0] == "Is overfitting different"));
+}
+
+#[test]
+fn a_part_that_shows_nothing_is_refused() {
+    for body in [
+        "---",
+        "[x]: https://example.com",
+        "\u{200b}\u{2060}",
+        "&nbsp;",
+        "** **",
+        "-",
+    ] {
+        let ws = Workspace::new();
+        ws.edit(
+            Q1,
+            "Overfitting is when your model memorises the training data instead of learning the pattern.",
+            body,
+        );
+        let line = line_of(&ws.read(Q1), "## Plain English");
+        assert_refused_within(
+            &ws,
+            &[&format!("content/{Q1}:{line}: error: part `## Plain English` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer")],
+        );
+    }
+}
