@@ -452,3 +452,66 @@ fn dates_letters_and_lone_carriage_returns() {
         assert!(err.lines().any(|l| l == want), "`{want}` missing:\n{err}");
     }
 }
+
+#[test]
+fn the_shipped_vocabulary_is_the_documented_one_and_is_enforced() {
+    let toml: toml::Table = std::fs::read_to_string(repo().join("content/bank.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let vocabulary: Vec<&String> = toml["tags"].as_table().expect("[tags]").keys().collect();
+    let readme = std::fs::read_to_string(repo().join("content/README.md")).unwrap();
+    let documented: Vec<String> = readme
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("| `")?
+                .split_once("` |")
+                .map(|(t, _)| t.to_string())
+        })
+        .filter(|t| {
+            ![
+                "id",
+                "title`, `subtitle",
+                "description",
+                "date",
+                "[[sections]]",
+                "[tags]",
+            ]
+            .contains(&t.as_str())
+        })
+        .collect();
+    let mut sorted = documented.clone();
+    sorted.sort();
+    let vocabulary: Vec<String> = vocabulary.into_iter().cloned().collect();
+    assert_eq!(
+        vocabulary, sorted,
+        "content/bank.toml [tags] vs content/README.md"
+    );
+    assert_eq!(vocabulary.len(), 20);
+    // And it is live: a misspelt tag in the shipped bank is refused.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("content"), dir.path());
+    let q = dir.path().join("a-foundations/01-ml-vs-programming.md");
+    let text = std::fs::read_to_string(&q).unwrap();
+    let tags_line = text.lines().position(|l| l.starts_with("tags = ")).unwrap() + 1;
+    let first_tag = text
+        .lines()
+        .nth(tags_line - 1)
+        .unwrap()
+        .split('"')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        &q,
+        text.replacen(&format!("\"{first_tag}\""), "\"fundamentlas\"", 1),
+    )
+    .unwrap();
+    let out = check_dir(dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("01-ml-vs-programming.md:{tags_line}: error: tag `fundamentlas` is not in the bank's tag vocabulary; did you mean `fundamentals`?")),
+        "{err}"
+    );
+}
