@@ -31,6 +31,17 @@ pub struct Raster {
 /// thousands take the renderers minutes.
 pub const MAX_ELEMENTS: usize = 5_000;
 
+/// The most paint a figure may ask for, in figure areas: the area of every
+/// fill and every stroke, plus every layer that group opacity, a clip or a
+/// mask needs, over the area of the figure. Drawing time grows with it; the
+/// bank's figures need under 10, and 5,000 overlapping page-sized shapes
+/// (minutes to draw) need thousands.
+pub const MAX_PAINT: f32 = 60.0;
+
+/// The most path segments (lines, curves) a figure may draw, text outlines
+/// included.
+pub const MAX_SEGMENTS: usize = 100_000;
+
 /// The widest (or tallest) a figure may be for its other side: 20 to 1.
 pub const MAX_ASPECT_RATIO: f32 = 20.0;
 
@@ -44,6 +55,10 @@ pub enum FigureError {
     TooComplex,
     #[error("an SVG whose `<use>` elements refer to themselves in a loop")]
     UseCycle,
+    #[error("an SVG that paints {paint} times its own area (shapes, strokes and layers stacked on each other; at most {MAX_PAINT}); drawing it would take too long: draw fewer or smaller shapes")]
+    TooMuchPaint { paint: u32 },
+    #[error("an SVG of {segments} path segments (at most {MAX_SEGMENTS}); simplify its paths")]
+    TooManySegments { segments: usize },
     #[error("{width} × {height} units: more than {MAX_ASPECT_RATIO} times as wide as it is high or the other way round; give it proportions that fit a page and a card")]
     Proportions { width: String, height: String },
     #[error("cannot rasterise at {width} × {height} pixels (each side must be 1..={MAX_SIDE})")]
@@ -163,10 +178,63 @@ fn element_budget(svg: &[u8]) -> Result<(), FigureError> {
 
 /// What `qbank check` learns about a figure: that every output can draw it
 /// in bounded time, and the text it shows (for the glyph check).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Inspected {
     /// Every piece of text the figure draws, in document order.
     pub text: Vec<String>,
+    /// The paint it asks for, in figure areas (see [`MAX_PAINT`]).
+    pub paint: f32,
+    /// Its path segments, text outlines included.
+    pub segments: usize,
+}
+
+/// Paint and segments of everything under `group`; `canvas` is the figure's
+/// width and height.
+fn drawing_cost(group: &usvg::Group, canvas: (f32, f32), paint: &mut f32, segments: &mut usize) {
+    let area = |left: f32, top: f32, right: f32, bottom: f32| {
+        let w = (right.min(canvas.0) - left.max(0.0)).max(0.0);
+        let h = (bottom.min(canvas.1) - top.max(0.0)).max(0.0);
+        w * h / (canvas.0 * canvas.1)
+    };
+    let layer = || {
+        let r = group.abs_layer_bounding_box();
+        area(r.left(), r.top(), r.right(), r.bottom())
+    };
+    if group.should_isolate() {
+        *paint += layer();
+    }
+    if let Some(clip) = group.clip_path() {
+        *paint += layer();
+        drawing_cost(clip.root(), canvas, paint, segments);
+    }
+    if let Some(mask) = group.mask() {
+        *paint += layer();
+        drawing_cost(mask.root(), canvas, paint, segments);
+    }
+    for node in group.children() {
+        match node {
+            usvg::Node::Group(g) => drawing_cost(g, canvas, paint, segments),
+            usvg::Node::Path(p) => {
+                if !p.is_visible() {
+                    continue;
+                }
+                *segments += p.data().verbs().len();
+                if p.fill().is_some() {
+                    let r = p.abs_bounding_box();
+                    *paint += area(r.left(), r.top(), r.right(), r.bottom());
+                }
+                if p.stroke().is_some() {
+                    let r = p.abs_stroke_bounding_box();
+                    *paint += area(r.left(), r.top(), r.right(), r.bottom());
+                }
+            }
+            usvg::Node::Text(t) => drawing_cost(t.flattened(), canvas, paint, segments),
+            usvg::Node::Image(i) => {
+                let r = i.abs_bounding_box();
+                *paint += area(r.left(), r.top(), r.right(), r.bottom());
+            }
+        }
+    }
 }
 
 /// Check that `svg` is a figure every output can draw: valid SVG, no
@@ -199,7 +267,21 @@ pub fn inspect(svg: &[u8]) -> Result<Inspected, FigureError> {
     }
     let mut text = Vec::new();
     walk(tree.root(), &mut text);
-    Ok(Inspected { text })
+    let (mut paint, mut segments) = (0.0, 0);
+    drawing_cost(tree.root(), (w, h), &mut paint, &mut segments);
+    if paint > MAX_PAINT {
+        return Err(FigureError::TooMuchPaint {
+            paint: paint.round() as u32,
+        });
+    }
+    if segments > MAX_SEGMENTS {
+        return Err(FigureError::TooManySegments { segments });
+    }
+    Ok(Inspected {
+        text,
+        paint,
+        segments,
+    })
 }
 
 /// Rasterise `svg` at `width` pixels wide (height keeps the figure's
@@ -290,6 +372,50 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_bank_figures_are_well_inside_the_drawing_budget() {
+        for (name, bytes) in bank_figures() {
+            let inspected = inspect(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            eprintln!(
+                "{name}: paint {:.2}, {} segments",
+                inspected.paint, inspected.segments
+            );
+            assert!(inspected.paint < MAX_PAINT / 4.0, "{name}: {inspected:?}");
+            assert!(inspected.segments < MAX_SEGMENTS / 10, "{name}");
+            assert!(
+                inspected.text.iter().any(|t| !t.trim().is_empty()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn stacked_paint_and_long_paths_are_refused() {
+        let svg = |body: String| {
+            format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="540" height="400">{body}</svg>"#
+            )
+        };
+        let rects =
+            |n: usize| svg("<rect width='540' height='400' fill='red' opacity='0.5'/>".repeat(n));
+        assert!(inspect(rects(20).as_bytes()).is_ok());
+        assert!(matches!(
+            inspect(rects(100).as_bytes()),
+            Err(FigureError::TooMuchPaint { .. })
+        ));
+        // Off the canvas costs nothing.
+        let off = svg("<rect x='600' width='540' height='400'/>".repeat(1000));
+        assert_eq!(inspect(off.as_bytes()).unwrap().paint, 0.0);
+        let long: String = (0..120_000)
+            .map(|i| format!(" L{},{}", i % 540, i % 400))
+            .collect();
+        let path = svg(format!("<path d='M0,0{long}' stroke='black' fill='none'/>"));
+        assert!(matches!(
+            inspect(path.as_bytes()),
+            Err(FigureError::TooManySegments { .. })
+        ));
     }
 
     #[test]

@@ -1003,6 +1003,10 @@ fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
             body.push_str("</defs><use xlink:href='#l11'/>");
             svg(&body, 540, 400).into_bytes()
         }, "figure `media/bomb.svg` is an SVG of more than 5000 elements (counting what each `<use>` copies); simplify it".into()),
+        // 4,990 half-transparent circles the size of the figure: under the
+        // element limit, but minutes to draw.
+        ("stacked.svg", svg(&"<circle cx='270' cy='200' r='280' fill='#336' fill-opacity='0.3'/>".repeat(4990), 540, 400).into_bytes(), "figure `media/stacked.svg` is an SVG that paints ".into()),
+        ("scribble.svg", svg(&format!("<path d='M0,0{}' stroke='black' fill='none'/>", (0..150_000).map(|i| format!(" L{},{}", i * 7 % 540, i * 13 % 400)).collect::<String>()), 540, 400).into_bytes(), "figure `media/scribble.svg` is an SVG of 150001 path segments (at most 100000); simplify its paths".into()),
         ("loop.svg", svg("<g id='a'><use href='#b'/></g><g id='b'><use href='#a'/></g>", 540, 400).into_bytes(), "figure `media/loop.svg` is an SVG whose `<use>` elements refer to themselves in a loop".into()),
         ("emoji.svg", svg("<text x='10' y='40' font-size='30'>fast 🚀</text>", 540, 400).into_bytes(), "figure `media/emoji.svg` has text with the character `🚀` (U+1F680), which the bundled fonts cannot draw; change the figure".into()),
     ];
