@@ -363,7 +363,10 @@ pub fn load(root: &Path) -> Loaded {
     }
     let text = match read_text(&bank_path) {
         Ok(t) => t,
-        Err(d) => {
+        Err(mut d) => {
+            if fs::symlink_metadata(&bank_path).is_err() {
+                d.message = "no bank.toml here: a bank's folder holds its bank.toml (see content/README.md); pass the bank's folder with --content".into();
+            }
             diags.push(d);
             return Loaded {
                 bank: None,
@@ -717,13 +720,25 @@ fn check_root_entries(
             continue;
         }
         if is_dir {
-            if name != MEDIA_DIR && !listed.contains_key(&name) {
+            // `intro.md` or `bank.lock` as a folder is reported as such.
+            if name != MEDIA_DIR
+                && !listed.contains_key(&name)
+                && !ROOT_FILES.contains(&name.as_str())
+            {
                 diags.push(Diagnostic::error(
                     bank_path,
                     1,
                     format!("folder `{name}` is not listed in bank.toml; add it as a section or move it out of the content folder"),
                 ));
             }
+        } else if name == MEDIA_DIR {
+            diags.push(Diagnostic::error(
+                root.join(&name),
+                1,
+                "`media` is a file; it must be the folder of the bank's figures: move the file away",
+            ));
+        } else if listed.contains_key(&name) {
+            // A section's folder that is a file: reported with the section.
         } else if !ROOT_FILES.contains(&name.as_str()) {
             diags.push(Diagnostic::warning(
                 root.join(&name),
@@ -747,6 +762,14 @@ fn load_section_dir(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Question> {
     let dir_path = root.join(dir);
+    if fs::metadata(&dir_path).is_ok_and(|m| !m.is_dir()) {
+        diags.push(Diagnostic::error(
+            bank_path,
+            dir_line,
+            format!("section folder `{dir}` is a file, not a folder; put the section's question files in a folder of that name"),
+        ));
+        return Vec::new();
+    }
     let entries = match fs::read_dir(&dir_path) {
         Ok(e) => e,
         Err(_) => {
@@ -1051,11 +1074,18 @@ pub fn parse_question_with(
                 ));
             }
         }
-        Err(e) => diags.push(Diagnostic::error(
-            path,
-            span_line(&fm_index, fm_line, e.span()),
-            format!("invalid front matter: {}", one_line(e.message())),
-        )),
+        Err(e) => {
+            let hint = if e.message().contains("expected a sequence") {
+                "; write tags as a list: `tags = [\"data\", \"evaluation\"]`"
+            } else {
+                ""
+            };
+            diags.push(Diagnostic::error(
+                path,
+                span_line(&fm_index, fm_line, e.span()),
+                format!("invalid front matter: {}{hint}", one_line(e.message())),
+            ))
+        }
     }
 
     let body = &text[body_start..];

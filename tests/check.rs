@@ -515,3 +515,69 @@ fn the_shipped_vocabulary_is_the_documented_one_and_is_enforced() {
         "{err}"
     );
 }
+
+/// `check` on a copy of the good fixture changed by `change`: its exit code
+/// and diagnostics, with the copy's path shown as `c`.
+fn check_changed(change: impl FnOnce(&Path)) -> (Option<i32>, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("c");
+    copy_dir(&repo().join("tests/fixtures/good"), &bank);
+    change(&bank);
+    let out = check_dir(&bank);
+    let prefix = format!("{}/", bank.display());
+    let lines = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("qbank: "))
+        .map(|l| l.replace(&prefix, "c/"))
+        .collect();
+    (out.status.code(), lines)
+}
+
+#[test]
+fn misplaced_files_and_folders_are_named_for_what_they_are() {
+    let rm_dir = |p: PathBuf| std::fs::remove_dir_all(p).unwrap();
+    assert_eq!(
+        check_changed(|b| {
+            rm_dir(b.join("b-models"));
+            std::fs::write(b.join("b-models"), "x").unwrap();
+        }),
+        (Some(1), vec!["c/bank.toml:17: error: section folder `b-models` is a file, not a folder; put the section's question files in a folder of that name".to_string()])
+    );
+    let (code, lines) = check_changed(|b| {
+        rm_dir(b.join("media"));
+        std::fs::write(b.join("media"), "x").unwrap();
+    });
+    assert_eq!(code, Some(1));
+    assert!(lines.contains(&"c/media:1: error: `media` is a file; it must be the folder of the bank's figures: move the file away".to_string()), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("stray")), "{lines:?}");
+    assert_eq!(
+        check_changed(|b| std::fs::remove_file(b.join("bank.toml")).unwrap()),
+        (Some(1), vec!["c/bank.toml:1: error: no bank.toml here: a bank's folder holds its bank.toml (see content/README.md); pass the bank's folder with --content".to_string()])
+    );
+    for name in ["intro.md", "bank.lock"] {
+        let (code, lines) = check_changed(|b| {
+            let _ = std::fs::remove_file(b.join(name));
+            std::fs::create_dir(b.join(name)).unwrap();
+        });
+        assert_eq!(code, Some(1), "{name}");
+        assert_eq!(lines.len(), 1, "{name}: {lines:?}");
+        assert!(
+            lines[0].starts_with(&format!("c/{name}:1: error: ")),
+            "{lines:?}"
+        );
+    }
+    let (code, lines) = check_changed(|b| {
+        let q = b.join("a-basics/01-overfitting.md");
+        let text = std::fs::read_to_string(&q).unwrap();
+        std::fs::write(
+            &q,
+            text.replace(
+                "tags = [\"evaluation\", \"regularisation\"]",
+                "tags = \"evaluation\"",
+            ),
+        )
+        .unwrap();
+    });
+    assert_eq!(code, Some(1));
+    assert_eq!(lines[0], "c/a-basics/01-overfitting.md:3: error: invalid front matter: invalid type: string \"evaluation\", expected a sequence; write tags as a list: `tags = [\"data\", \"evaluation\"]`");
+}
