@@ -35,6 +35,8 @@ pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
 #[derive(Default)]
 struct Figures {
     referenced: HashSet<String>,
+    /// Figures shown so far by the question (or intro) being checked.
+    shown_here: usize,
     inspected: HashMap<String, Result<figure::Inspected, String>>,
 }
 
@@ -56,6 +58,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     check_duplicate_ids(bank, &mut diags);
     let mut figures = Figures::default();
     for (_, q) in bank.questions() {
+        figures.shown_here = 0;
         check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
         check_title_html(&q.path, q.title_line, &q.title, &mut diags);
         for (kind, part) in q.parts() {
@@ -80,6 +83,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
         }
     }
     if let Some(intro) = &bank.intro {
+        figures.shown_here = 0;
         check_markdown(
             bank,
             &intro.path,
@@ -188,6 +192,11 @@ fn check_text_glyphs(path: &Path, line: usize, text: &str, diags: &mut Vec<Diagn
     check_glyphs_in(path, line, text, Family::Sans, &mut BTreeSet::new(), diags);
 }
 
+/// How many figures one question (or the intro) may show: each is drawn
+/// on its own in the booklet, so thousands in one file would make one
+/// small file take minutes and gigabytes to print.
+pub const MAX_FIGURES_SHOWN: usize = 10;
+
 /// How many Markdown elements may be open inside each other. Real answers
 /// use a handful (a list in a list item, bold inside, a link); thousands
 /// would exhaust the booklet renderer's stack.
@@ -288,6 +297,14 @@ fn check_markdown(
                 }
                 if let Tag::Image { dest_url, .. } = tag {
                     check_figure(bank, path, line_at(range.start), dest_url, figures, diags);
+                    figures.shown_here += 1;
+                    if figures.shown_here == MAX_FIGURES_SHOWN + 1 {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line_at(range.start),
+                            format!("more than {MAX_FIGURES_SHOWN} figures in one question (this is figure {}); keep the ones the answer needs", figures.shown_here),
+                        ));
+                    }
                 }
                 if let Tag::Link {
                     dest_url, title, ..

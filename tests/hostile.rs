@@ -1182,3 +1182,63 @@ fn a_part_that_shows_nothing_is_refused() {
         );
     }
 }
+
+/// Run qbank in the workspace with its address space capped at `mib` MiB
+/// (`ulimit -v`): an allocation beyond it fails, and so does the run.
+fn run_capped(ws: &Workspace, args: &[&str], mib: u64) -> Output {
+    let mut command = vec![
+        format!("ulimit -v {}", mib * 1024),
+        format!("exec '{}'", env!("CARGO_BIN_EXE_qbank")),
+    ]
+    .join("; ");
+    for a in args {
+        command.push_str(&format!(" '{a}'"));
+    }
+    Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(ws.dir.path())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .expect("run qbank")
+}
+
+#[test]
+fn a_large_figure_shown_many_times_is_held_once() {
+    let ws = Workspace::new();
+    // A 2 MiB figure (the most a figure may be), shown ten times.
+    let svg = ws.read("media/loss-curves.svg");
+    let pad = "x".repeat(2 * 1024 * 1024 - svg.len() - 100);
+    ws.write(
+        "media/loss-curves.svg",
+        svg.replace("</svg>", &format!("<!-- {pad} --></svg>")),
+    );
+    let figure = "![Training and validation loss diverging](media/loss-curves.svg)";
+    ws.edit(Q1, figure, &[figure; 10].join("\n\n"));
+    let started = std::time::Instant::now();
+    let out = run_capped(
+        &ws,
+        &["build", "--content", "content", "--out", "out"],
+        1024,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The deck carries it once.
+    let zip = zip::ZipArchive::new(std::fs::File::open(ws.apkg()).unwrap()).unwrap();
+    assert_eq!(zip.len(), 3, "collection, media map and one figure");
+
+    // Five thousand times: refused by check, quickly, at the eleventh.
+    ws.edit(Q1, figure, &[figure; 4991].join("\n\n"));
+    let text = ws.read(Q1);
+    let eleventh = 1 + text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("![Training"))
+        .nth(10)
+        .unwrap()
+        .0;
+    std::fs::remove_dir_all(ws.out()).unwrap();
+    assert_refused_within(
+        &ws,
+        &[&format!("content/{Q1}:{eleventh}: error: more than 10 figures in one question (this is figure 11); keep the ones the answer needs")],
+    );
+}
