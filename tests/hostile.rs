@@ -1186,11 +1186,11 @@ fn a_part_that_shows_nothing_is_refused() {
 /// Run qbank in the workspace with its address space capped at `mib` MiB
 /// (`ulimit -v`): an allocation beyond it fails, and so does the run.
 fn run_capped(ws: &Workspace, args: &[&str], mib: u64) -> Output {
-    let mut command = vec![
-        format!("ulimit -v {}", mib * 1024),
-        format!("exec '{}'", env!("CARGO_BIN_EXE_qbank")),
-    ]
-    .join("; ");
+    let mut command = format!(
+        "ulimit -v {}; exec '{}'",
+        mib * 1024,
+        env!("CARGO_BIN_EXE_qbank")
+    );
     for a in args {
         command.push_str(&format!(" '{a}'"));
     }
