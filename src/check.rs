@@ -227,14 +227,45 @@ pub fn shows_something(markdown: &str) -> bool {
 /// the parts.
 pub(crate) fn check_title_html(path: &Path, line: usize, title: &str, diags: &mut Vec<Diagnostic>) {
     for event in Parser::new_ext(title, markdown_options()) {
-        match event {
-            Event::Html(html) | Event::InlineHtml(html) => diags.push(raw_html(path, line, &html)),
+        match &event {
+            Event::Html(html) | Event::InlineHtml(html) => diags.push(raw_html(path, line, html)),
             Event::Start(Tag::Image { dest_url, .. }) => diags.push(Diagnostic::error(
                 path,
                 line,
                 format!("image `{dest_url}` in the `#` title; put figures in a part"),
             )),
             _ => {}
+        }
+        decoded_characters(path, line, &event, diags);
+    }
+}
+
+/// Control characters and noncharacters that Markdown decoding produces
+/// (`&#31;` in text, a link title or target), which no file check can see.
+fn decoded_characters(path: &Path, line: usize, event: &Event, diags: &mut Vec<Diagnostic>) {
+    let texts: Vec<(&str, &str)> = match event {
+        Event::Text(t) | Event::Code(t) => vec![(
+            "in the text (written as a character reference such as `&#31;`)",
+            t.as_ref(),
+        )],
+        Event::Start(Tag::Link {
+            dest_url, title, ..
+        })
+        | Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) => vec![
+            ("in a link title", title.as_ref()),
+            ("in a link target", dest_url.as_ref()),
+        ],
+        _ => Vec::new(),
+    };
+    for (place, text) in texts {
+        if let Some((_, c, kind)) = load::find_forbidden(text) {
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                load::forbidden_char_message(c, kind, place),
+            ));
         }
     }
 }
@@ -273,6 +304,7 @@ fn check_markdown(
     let mut seen_sans = BTreeSet::new();
     let mut seen_mono = BTreeSet::new();
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
+        decoded_characters(path, line_at(range.start), &event, diags);
         match &event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -306,23 +338,6 @@ fn check_markdown(
                         ));
                     }
                 }
-                if let Tag::Link {
-                    dest_url, title, ..
-                }
-                | Tag::Image {
-                    dest_url, title, ..
-                } = tag
-                {
-                    for (what, text) in [("link title", title), ("link target", dest_url)] {
-                        if let Some((_, c, kind)) = load::find_forbidden(text) {
-                            diags.push(Diagnostic::error(
-                                path,
-                                line_at(range.start),
-                                load::forbidden_char_message(c, kind, &format!("in a {what}")),
-                            ));
-                        }
-                    }
-                }
             }
             Event::End(end) => {
                 depth = depth.saturating_sub(1);
@@ -331,19 +346,7 @@ fn check_markdown(
             Event::Html(html) | Event::InlineHtml(html) => {
                 diags.push(raw_html(path, line_at(range.start), html));
             }
-            Event::Text(t) | Event::Code(t) if load::find_forbidden(t).is_some() => {
-                if let Some((_, c, kind)) = load::find_forbidden(t) {
-                    diags.push(Diagnostic::error(
-                        path,
-                        line_at(range.start),
-                        load::forbidden_char_message(
-                            c,
-                            kind,
-                            "in the text (written as a character reference such as `&#31;`)",
-                        ),
-                    ));
-                }
-            }
+            Event::Text(t) | Event::Code(t) if load::find_forbidden(t).is_some() => {}
             Event::Text(t) => check_glyphs_in(
                 path,
                 line_at(range.start),

@@ -1031,6 +1031,21 @@ fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
         )],
     );
 
+    // The same in the question's title (found by the fuzzing in tests/fuzz.rs).
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "# What is overfitting?",
+        "# What is [overfitting](https://example.com \"a&#31;b\")?",
+    );
+    let line = line_of(&ws.read(Q1), "# What is");
+    assert_refused_within(
+        &ws,
+        &[&format!(
+            "content/{Q1}:{line}: error: control character U+001F in a link title; remove it"
+        )],
+    );
+
     // A bank id too long to name a file.
     let ws = Workspace::new();
     let long = ["word"; 50].join("-");
