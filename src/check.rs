@@ -121,7 +121,7 @@ fn check_lock(bank: &Bank, diags: &mut Vec<Diagnostic>) {
         let mut message = if let Some(rest) = message.strip_prefix(&format!("{shown}: ")) {
             rest.to_string()
         } else if let Some(rest) = message.strip_prefix(&format!("{shown} ")) {
-            format!("the lock {rest}")
+            format!("bank.lock {rest}")
         } else {
             message
         }
