@@ -1257,3 +1257,24 @@ fn a_large_figure_shown_many_times_is_held_once() {
         &[&format!("content/{Q1}:{eleventh}: error: more than 10 figures in one question (this is figure 11); keep the ones the answer needs")],
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn apply_csv_with_a_hidden_pipe_in_the_bank_finishes() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    // Edit one cell of the sheet, as a reviewer would.
+    let text = std::fs::read_to_string(ws.csv()).unwrap();
+    let edited = text.replacen("Overfitting is when", "Overfitting happens when", 1);
+    assert_ne!(edited, text);
+    std::fs::write(ws.dir.path().join("reviewed.csv"), edited).unwrap();
+    // A pipe the loader skips (hidden), which copying the bank must skip too.
+    mkfifo(&ws.file(".pipe"));
+    let (out, _) = run_within(
+        &ws,
+        &["apply-csv", "reviewed.csv", "--content", "content"],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(ws.read(Q1).contains("Overfitting happens when"));
+}

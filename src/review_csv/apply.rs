@@ -259,8 +259,12 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
         let entry = entry?;
         let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             copy_dir(&entry.path(), &target)?;
+        } else if !fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
+            // A pipe, socket or device (or a link to one) is no part of a
+            // bank, and opening a pipe would wait for a writer forever.
         } else {
             fs::copy(entry.path(), &target)
                 .with_context(|| format!("cannot copy {}", entry.path().display()))?;
