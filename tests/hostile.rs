@@ -1278,3 +1278,26 @@ fn apply_csv_with_a_hidden_pipe_in_the_bank_finishes() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(ws.read(Q1).contains("Overfitting happens when"));
 }
+
+#[test]
+fn a_title_ending_in_a_hash_survives_the_review_sheet() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let text = std::fs::read_to_string(ws.csv()).unwrap();
+    let edited = text.replacen(
+        "What is overfitting? How do you detect it and fix it?",
+        "How do you detect overfitting in C#",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(ws.dir.path().join("reviewed.csv"), edited).unwrap();
+    let out = ws.run(&["apply-csv", "reviewed.csv", "--content", "content"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(ws
+        .read(Q1)
+        .contains("\n# How do you detect overfitting in C#\n"));
+    assert_eq!(ws.build().status.code(), Some(0));
+    let rows = csv_rows(&ws.csv());
+    let row = rows.iter().find(|r| r["id"] == "overfitting").unwrap();
+    assert_eq!(row["question"], "How do you detect overfitting in C#");
+}
