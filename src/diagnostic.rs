@@ -67,11 +67,11 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Would a terminal act on `c` instead of showing it? Control characters
-/// (C0, DEL, C1: escape sequences, line breaks, backspace), the line and
+/// other than tab (C0, DEL, C1: escape sequences, line breaks, backspace), the line and
 /// paragraph separators and the bidirectional overrides that reorder what
 /// follows them.
 fn is_unsafe_for_terminal(c: char) -> bool {
-    c.is_control()
+    (c.is_control() && c != '\t')
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
@@ -157,6 +157,6 @@ mod tests {
             "a/\\u{1b}]0;owned\\u{7}\\u{a}x.md:1: error: forged.md:3: error: invalid id `\\u{1b}[2J\\u{9b}31m\\u{202e}x`"
         );
         assert!(!shown.chars().any(is_unsafe_for_terminal));
-        assert!(matches!(escape("σ ₹ → plain"), Cow::Borrowed(_)));
+        assert!(matches!(escape("σ ₹ → plain\tcolumn"), Cow::Borrowed(_)));
     }
 }

@@ -51,7 +51,7 @@ pub enum FigureError {
     Parse(String),
     #[error("an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes")]
     Filter,
-    #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` copies); simplify it")]
+    #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` and each marker copies); simplify it")]
     TooComplex,
     #[error("an SVG whose `<use>` elements refer to themselves in a loop")]
     UseCycle,
@@ -173,7 +173,57 @@ fn element_budget(svg: &[u8]) -> Result<(), FigureError> {
         Ok(total)
     }
     let mut memo = HashMap::new();
-    count(doc.root_element(), &by_id, &mut memo).map(|_| ())
+    let mut total = count(doc.root_element(), &by_id, &mut memo)?;
+    // Markers: usvg copies a marker's content to every vertex of every
+    // shape that uses one, so each such shape counts as its vertices times
+    // the largest marker. (A style sheet may set markers on any shape.)
+    let markers: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "marker")
+        .collect();
+    if markers.is_empty() {
+        return Ok(());
+    }
+    let mut largest = 0;
+    for marker in markers {
+        largest = largest.max(count(marker, &by_id, &mut memo)?);
+    }
+    let style_sets_markers = doc.descendants().any(|n| {
+        n.is_element()
+            && n.tag_name().name() == "style"
+            && n.text().is_some_and(|t| t.contains("marker"))
+    });
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let shape = matches!(
+            node.tag_name().name(),
+            "path" | "line" | "polyline" | "polygon"
+        );
+        if !shape {
+            continue;
+        }
+        let marked = style_sets_markers
+            || node.attributes().any(|a| {
+                a.name().starts_with("marker")
+                    || a.name() == "style" && a.value().contains("marker")
+            });
+        if !marked {
+            continue;
+        }
+        let geometry = node
+            .attribute("d")
+            .or_else(|| node.attribute("points"))
+            .unwrap_or("0 0 0 0");
+        let numbers = geometry
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter(|p| !p.is_empty())
+            .count();
+        let vertices = numbers / 2 + 2;
+        total = total.saturating_add(vertices.saturating_mul(largest));
+        if total > MAX_ELEMENTS {
+            return Err(FigureError::TooComplex);
+        }
+    }
+    Ok(())
 }
 
 /// What `qbank check` learns about a figure: that every output can draw it
