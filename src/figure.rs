@@ -42,6 +42,10 @@ pub const MAX_PAINT: f32 = 60.0;
 /// included.
 pub const MAX_SEGMENTS: usize = 100_000;
 
+/// Text counts against [`MAX_ELEMENTS`] as one element per this many
+/// characters (spaces aside): at most 10,000 characters of text a figure.
+pub const TEXT_CHARS_PER_ELEMENT: usize = 2;
+
 /// The widest (or tallest) a figure may be for its other side: 20 to 1.
 pub const MAX_ASPECT_RATIO: f32 = 20.0;
 
@@ -51,7 +55,7 @@ pub enum FigureError {
     Parse(String),
     #[error("an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes")]
     Filter,
-    #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` and each marker copies); simplify it")]
+    #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` and each marker copies, and every {TEXT_CHARS_PER_ELEMENT} characters of text as one); simplify it")]
     TooComplex,
     #[error("an SVG whose `<use>` elements refer to themselves in a loop")]
     UseCycle,
@@ -147,7 +151,15 @@ fn element_budget(svg: &[u8]) -> Result<(), FigureError> {
             None => {}
         }
         memo.insert(node.id(), None);
-        let mut total = 1usize;
+        // Text costs by its length: laying out and outlining glyphs is the
+        // slow part of a figure with long text.
+        let text: usize = node
+            .children()
+            .filter(|c| c.is_text())
+            .filter_map(|c| c.text())
+            .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+            .sum();
+        let mut total = 1usize + text.div_ceil(TEXT_CHARS_PER_ELEMENT);
         for child in node.children().filter(|c| c.is_element()) {
             total += count(child, by_id, memo)?;
             if total > MAX_ELEMENTS {
