@@ -46,6 +46,9 @@ pub const MAX_SEGMENTS: usize = 100_000;
 /// characters (spaces aside): at most 10,000 characters of text a figure.
 pub const TEXT_CHARS_PER_ELEMENT: usize = 2;
 
+/// A style sheet counts as one element per this many characters.
+pub const STYLE_CHARS_PER_ELEMENT: usize = 20;
+
 /// The widest (or tallest) a figure may be for its other side: 20 to 1.
 pub const MAX_ASPECT_RATIO: f32 = 20.0;
 
@@ -55,7 +58,7 @@ pub enum FigureError {
     Parse(String),
     #[error("an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes")]
     Filter,
-    #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` and each marker copies, and every {TEXT_CHARS_PER_ELEMENT} characters of text as one); simplify it")]
+    #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it")]
     TooComplex,
     #[error("an SVG whose `<use>` elements refer to themselves in a loop")]
     UseCycle,
@@ -153,13 +156,20 @@ fn element_budget(svg: &[u8]) -> Result<(), FigureError> {
         memo.insert(node.id(), None);
         // Text costs by its length: laying out and outlining glyphs is the
         // slow part of a figure with long text.
-        let text: usize = node
-            .children()
-            .filter(|c| c.is_text())
-            .filter_map(|c| c.text())
-            .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
-            .sum();
-        let mut total = 1usize + text.div_ceil(TEXT_CHARS_PER_ELEMENT);
+        let chars = || -> usize {
+            node.children()
+                .filter(|c| c.is_text())
+                .filter_map(|c| c.text())
+                .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+                .sum()
+        };
+        let weight = match node.tag_name().name() {
+            "text" | "tspan" | "textPath" => chars().div_ceil(TEXT_CHARS_PER_ELEMENT),
+            // Every style rule is matched against every element.
+            "style" => chars().div_ceil(STYLE_CHARS_PER_ELEMENT),
+            _ => 0,
+        };
+        let mut total = 1usize + weight;
         for child in node.children().filter(|c| c.is_element()) {
             total += count(child, by_id, memo)?;
             if total > MAX_ELEMENTS {

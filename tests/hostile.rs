@@ -994,7 +994,7 @@ fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
         ("packed.svg", gz, "figure `media/packed.svg` is not a valid SVG (it is gzip-compressed (.svgz); save it as plain .svg)".into()),
         ("strip.svg", svg("<rect width='5' height='5'/>", 10_000, 10).into_bytes(), "figure `media/strip.svg` is 10000 × 10 units: more than 20 times as wide as it is high or the other way round; give it proportions that fit a page and a card".into()),
         ("blur.svg", svg(&format!("<filter id='b'><feGaussianBlur stdDeviation='40'/></filter>{}", "<rect width='500' height='500' filter='url(#b)'/>".repeat(2000)), 540, 400).into_bytes(), "figure `media/blur.svg` is an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes".into()),
-        ("busy.svg", svg(&"<rect width='5' height='5'/>".repeat(20_000), 540, 400).into_bytes(), "figure `media/busy.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and every 2 characters of text as one); simplify it".into()),
+        ("busy.svg", svg(&"<rect width='5' height='5'/>".repeat(20_000), 540, 400).into_bytes(), "figure `media/busy.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
         ("bomb.svg", {
             let mut body = String::from("<defs><rect id='l0' width='1' height='1'/>");
             for i in 1..12 {
@@ -1002,17 +1002,17 @@ fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
             }
             body.push_str("</defs><use xlink:href='#l11'/>");
             svg(&body, 540, 400).into_bytes()
-        }, "figure `media/bomb.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and every 2 characters of text as one); simplify it".into()),
+        }, "figure `media/bomb.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
         // 4,990 half-transparent circles the size of the figure: under the
         // element limit, but minutes to draw.
         ("stacked.svg", svg(&"<circle cx='270' cy='200' r='280' fill='#336' fill-opacity='0.3'/>".repeat(4990), 540, 400).into_bytes(), "figure `media/stacked.svg` is an SVG that paints ".into()),
         ("scribble.svg", svg(&format!("<path d='M0,0{}' stroke='black' fill='none'/>", (0..150_000).map(|i| format!(" L{},{}", i * 7 % 540, i * 13 % 400)).collect::<String>()), 540, 400).into_bytes(), "figure `media/scribble.svg` is an SVG of 150001 path segments (at most 100000); simplify its paths".into()),
         // A marker of 200 shapes on each of 40,000 vertices: once 21.6 s and
         // 4 GB to check.
-        ("marked.svg", svg(&format!("<defs><marker id='m' markerWidth='1' markerHeight='1'>{}</marker></defs><path d='M0,0{}' stroke='black' fill='none' marker-mid='url(#m)'/>", "<rect width='0.1' height='0.1'/>".repeat(200), (0..40_000).map(|i| format!(" L{},{}", i * 7 % 540, i * 13 % 400)).collect::<String>()), 540, 400).into_bytes(), "figure `media/marked.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and every 2 characters of text as one); simplify it".into()),
+        ("marked.svg", svg(&format!("<defs><marker id='m' markerWidth='1' markerHeight='1'>{}</marker></defs><path d='M0,0{}' stroke='black' fill='none' marker-mid='url(#m)'/>", "<rect width='0.1' height='0.1'/>".repeat(200), (0..40_000).map(|i| format!(" L{},{}", i * 7 % 540, i * 13 % 400)).collect::<String>()), 540, 400).into_bytes(), "figure `media/marked.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
         // One text element of 1.9 million characters: once over 120 s and
         // 1.4 GB to check.
-        ("wordy.svg", svg(&format!("<text x='0' y='20' font-size='4'>{}</text>", "recall precision ".repeat(110_000)), 540, 400).into_bytes(), "figure `media/wordy.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and every 2 characters of text as one); simplify it".into()),
+        ("wordy.svg", svg(&format!("<text x='0' y='20' font-size='4'>{}</text>", "recall precision ".repeat(110_000)), 540, 400).into_bytes(), "figure `media/wordy.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
         ("loop.svg", svg("<g id='a'><use href='#b'/></g><g id='b'><use href='#a'/></g>", 540, 400).into_bytes(), "figure `media/loop.svg` is an SVG whose `<use>` elements refer to themselves in a loop".into()),
         ("emoji.svg", svg("<text x='10' y='40' font-size='30'>fast 🚀</text>", 540, 400).into_bytes(), "figure `media/emoji.svg` has text with the character `🚀` (U+1F680), which the bundled fonts cannot draw; change the figure".into()),
     ];
