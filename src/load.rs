@@ -113,10 +113,12 @@ pub fn is_slug(s: &str) -> bool {
         })
 }
 
-/// The largest text file the loader reads (10 MiB): a question file is a
-/// few kilobytes, so anything near this is a mistake (a pasted data dump, a
-/// renamed binary) and would make unusable cards and pages.
-pub const MAX_TEXT_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// The largest text file the loader reads (1 MiB): a question file is a
+/// few kilobytes (the shipped bank's largest is 3.4 KB), so anything near
+/// this is a mistake (a pasted data dump, a renamed binary). One MiB of
+/// Markdown is already some 200 booklet pages; ten took the build 35 s and
+/// 2.5 GB.
+pub const MAX_TEXT_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Does `bytes` look like UTF-16 (a UTF-16 byte-order mark, or the NUL byte
 /// of every other position that ASCII text has in UTF-16)?

@@ -297,16 +297,25 @@ fn crlf_and_bom_are_accepted_silently() {
 }
 
 #[test]
-fn a_five_megabyte_single_line_does_not_panic() {
+fn a_long_single_line_is_fine_and_a_file_over_a_mebibyte_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/good"), tmp.path());
     let p = tmp.path().join("b-models/01-linear-regression.md");
     let text = std::fs::read_to_string(&p).unwrap();
-    let long = "word ".repeat(1_000_000);
+    let long = "word ".repeat(200_000);
     std::fs::write(&p, text.replace("It minimises squared error", &long)).unwrap();
     let out = check_dir(tmp.path());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
+    let longer = "word ".repeat(220_000);
+    std::fs::write(&p, text.replace("It minimises squared error", &longer)).unwrap();
+    let out = check_dir(tmp.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("b-models/01-linear-regression.md:1: error: file is 1.0 MiB; a bank's text files are limited to 1 MiB (split it, or move data out of the bank)"),
+        "{err}"
+    );
 }
 
 #[test]

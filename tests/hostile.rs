@@ -445,7 +445,7 @@ fn a_fifty_megabyte_part_is_refused_before_it_is_read() {
     assert_refused(
         &ws,
         &[
-            format!("content/{Q1}:1: error: file is 50.0 MiB; a bank's text files are limited to 10 MiB (split it, or move data out of the bank)"),
+            format!("content/{Q1}:1: error: file is 50.0 MiB; a bank's text files are limited to 1 MiB (split it, or move data out of the bank)"),
             UNREFERENCED.to_string(),
         ],
     );
