@@ -256,6 +256,15 @@ pub fn forbidden_char_message(c: char, what: &str, place: &str) -> String {
 
 /// The first forbidden character in `text` (see [`forbidden_char`]) and its byte offset.
 pub fn find_forbidden(text: &str) -> Option<(usize, char, &'static str)> {
+    // Every forbidden character's UTF-8 starts with a byte below 0x20 (not
+    // tab or LF), 0x7F, 0xC2 (C1 controls), 0xEF (U+FDD0.., U+FFFE..) or
+    // 0xF0..=0xF4 (the other planes): text without these is clean.
+    let suspect = |b: &u8| {
+        (*b < 0x20 && *b != b'\t' && *b != b'\n') || matches!(*b, 0x7F | 0xC2 | 0xEF | 0xF0..=0xF4)
+    };
+    if !text.as_bytes().iter().any(suspect) {
+        return None;
+    }
     text.char_indices()
         .find_map(|(i, c)| forbidden_char(c).map(|what| (i, c, what)))
 }
@@ -1338,6 +1347,23 @@ mod tests {
         let (_, diags) = parse(&text);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].line, 4);
+    }
+
+    #[test]
+    fn forbidden_characters_are_found_past_the_fast_path() {
+        for (text, found) in [
+            ("plain σ ₹ → ² ° 🎯 text\twith tab\n", None),
+            ("a\u{1f}b", Some(1)),
+            ("x\u{7f}", Some(1)),
+            ("² then \u{85}", Some(8)),
+            ("\u{fdd0}", Some(0)),
+            ("ok \u{fffe}", Some(3)),
+            ("\u{1fffe}", Some(0)),
+            ("\u{10ffff}", Some(0)),
+            ("\r", Some(0)),
+        ] {
+            assert_eq!(find_forbidden(text).map(|f| f.0), found, "{text:?}");
+        }
     }
 
     #[test]
