@@ -111,7 +111,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
 fn check_lock(bank: &Bank, diags: &mut Vec<Diagnostic>) {
     let path = bank.lock_path();
     let readable =
-        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= load::MAX_LOCK_BYTES);
+        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= load::lock_limit(bank));
     if !readable {
         return;
     }

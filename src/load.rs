@@ -145,8 +145,27 @@ pub const MAX_FIGURE_BYTES: u64 = 2 * 1024 * 1024;
 /// deck and booklet.
 pub const MAX_MEDIA_BYTES: u64 = 32 * 1024 * 1024;
 
-/// The largest `bank.lock` read (64 MiB): about 400,000 records.
-pub const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
+/// What a `bank.lock` may hold beyond its share of the bank (64 MiB): see
+/// [`lock_limit`].
+pub const LOCK_SLACK_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The largest `bank.lock` read for `bank`: a lock records, per question,
+/// what Anki stores for it (the rendered fields, some times the Markdown),
+/// so its limit grows with the bank: eight bytes per byte of questions'
+/// text, plus [`LOCK_SLACK_BYTES`] for ids, stamps and retired questions.
+pub fn lock_limit(bank: &Bank) -> u64 {
+    let text: usize = bank
+        .questions()
+        .map(|(_, q)| {
+            q.title.len()
+                + q.parts()
+                    .iter()
+                    .map(|(_, p)| p.markdown.len())
+                    .sum::<usize>()
+        })
+        .sum();
+    LOCK_SLACK_BYTES + 8 * text as u64
+}
 
 /// The largest review sheet `apply-csv` reads (256 MiB).
 pub const MAX_SHEET_BYTES: u64 = 256 * 1024 * 1024;
@@ -587,7 +606,6 @@ pub fn load(root: &Path) -> Loaded {
     }
 
     check_root_entries(root, &bank_path, &seen_dirs, &mut diags);
-    check_lock_file(root, &mut diags);
     let media = load_media(root, canonical_root, &mut diags);
 
     let intro_path = root.join("intro.md");
@@ -609,21 +627,23 @@ pub fn load(root: &Path) -> Loaded {
         None
     };
 
+    let bank = Bank {
+        root: root.to_path_buf(),
+        id: file.id.into_inner(),
+        title: file.title.into_inner(),
+        subtitle: file.subtitle.map(Spanned::into_inner).unwrap_or_default(),
+        description: file
+            .description
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
+        date: file.date.map(Spanned::into_inner),
+        intro,
+        sections,
+        media,
+    };
+    check_lock_file(&bank, &mut diags);
     Loaded {
-        bank: Some(Bank {
-            root: root.to_path_buf(),
-            id: file.id.into_inner(),
-            title: file.title.into_inner(),
-            subtitle: file.subtitle.map(Spanned::into_inner).unwrap_or_default(),
-            description: file
-                .description
-                .map(Spanned::into_inner)
-                .unwrap_or_default(),
-            date: file.date.map(Spanned::into_inner),
-            intro,
-            sections,
-            media,
-        }),
+        bank: Some(bank),
         diagnostics: diags,
     }
 }
@@ -631,8 +651,9 @@ pub fn load(root: &Path) -> Loaded {
 /// `bank.lock`, when there is one, must be a regular file of bounded size:
 /// qbank replaces it on every build (a symbolic link would be replaced by a
 /// file, or followed out of the bank), and reads it whole.
-fn check_lock_file(root: &Path, diags: &mut Vec<Diagnostic>) {
-    let path = root.join("bank.lock");
+fn check_lock_file(bank: &Bank, diags: &mut Vec<Diagnostic>) {
+    let path = bank.lock_path();
+    let limit = lock_limit(bank);
     let Ok(meta) = fs::symlink_metadata(&path) else {
         return;
     };
@@ -640,11 +661,11 @@ fn check_lock_file(root: &Path, diags: &mut Vec<Diagnostic>) {
         "bank.lock is a symbolic link; qbank rewrites the lock on every build, so it must be a regular file in the content folder: replace the link with the file it points to".to_string()
     } else if !meta.is_file() {
         "bank.lock is not a regular file (a folder, pipe or device); remove it and run `qbank build` to write a new one, or restore it from git".to_string()
-    } else if meta.len() > MAX_LOCK_BYTES {
+    } else if meta.len() > limit {
         format!(
             "bank.lock is {:.1} MiB, more than the {} a lock may hold; restore it from git",
             meta.len() as f64 / (1024.0 * 1024.0),
-            human_size(MAX_LOCK_BYTES)
+            human_size(limit)
         )
     } else {
         return;

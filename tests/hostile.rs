@@ -1307,3 +1307,24 @@ fn a_title_ending_in_a_hash_survives_the_review_sheet() {
     let row = rows.iter().find(|r| r["id"] == "overfitting").unwrap();
     assert_eq!(row["question"], "How do you detect overfitting in C#");
 }
+
+#[test]
+fn a_lock_far_larger_than_its_bank_is_refused_before_it_is_read() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let mut lock = ws.read("bank.lock");
+    lock.push_str(&format!("# {}\n", "x".repeat(70 * 1024 * 1024)));
+    ws.write("bank.lock", &lock);
+    let (out, took) = run_within(&ws, &["check", "--content", "content"], 10);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("content/bank.lock:1: error: bank.lock is 70.0 MiB, more than the "),
+        "{err}"
+    );
+    assert!(
+        err.contains("a lock may hold; restore it from git"),
+        "{err}"
+    );
+    assert!(took < std::time::Duration::from_secs(10));
+}
