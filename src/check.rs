@@ -1,7 +1,9 @@
 //! The checker: rules over a loaded [`Bank`] that need more than one file or
 //! look inside the Markdown: duplicate ids, dangling lead-ins, raw HTML,
-//! figures (present, parsable SVG, referenced), and characters the bundled
-//! fonts cannot draw.
+//! figures (present, an SVG every output can draw in bounded time,
+//! referenced), parts that show nothing, control characters the Markdown
+//! decodes (`&#31;`), and characters the bundled fonts cannot draw, in the
+//! text and inside figures. What `build` could refuse, `check` refuses first.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
@@ -28,24 +30,25 @@ pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
 }
 
 /// What the checker learns about figures while it walks the bank: which
-/// media files are referenced, and each SVG's parse result (parsed once,
+/// media files are referenced, and each figure's inspection (done once,
 /// however many answers show it).
 #[derive(Default)]
 struct Figures {
     referenced: HashSet<String>,
-    svg_problems: HashMap<PathBuf, Option<String>>,
+    /// Figures shown so far by the question (or intro) being checked.
+    shown_here: usize,
+    inspected: HashMap<String, Result<figure::Inspected, String>>,
 }
 
 impl Figures {
-    /// Why the SVG at `file` cannot be used, or `None` when it parses.
-    fn svg_problem(&mut self, file: &Path) -> Option<String> {
-        self.svg_problems
-            .entry(file.to_path_buf())
-            .or_insert_with(|| match fs::read(file) {
-                Err(e) => Some(format!("unreadable ({e})")),
-                Ok(bytes) => figure::parse(&bytes).err().map(|e| e.to_string()),
-            })
-            .clone()
+    /// Inspect the figure `name` of `bank` (bytes the loader read).
+    fn inspect(&mut self, bank: &Bank, name: &str) -> Option<&Result<figure::Inspected, String>> {
+        if !self.inspected.contains_key(name) {
+            let bytes = bank.media.get(name)?;
+            let result = figure::inspect(bytes).map_err(|e| e.to_string());
+            self.inspected.insert(name.to_string(), result);
+        }
+        self.inspected.get(name)
     }
 }
 
@@ -56,9 +59,20 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     diags.extend(crate::anki::theme::check(&bank.root));
     let mut figures = Figures::default();
     for (_, q) in bank.questions() {
+        figures.shown_here = 0;
         check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
         check_title_html(&q.path, q.title_line, &q.title, &mut diags);
-        for (_, part) in q.parts() {
+        for (kind, part) in q.parts() {
+            if !shows_something(&part.markdown) {
+                diags.push(Diagnostic::error(
+                    &q.path,
+                    part.heading_line,
+                    format!(
+                        "part `## {}` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer",
+                        kind.heading()
+                    ),
+                ));
+            }
             check_markdown(
                 bank,
                 &q.path,
@@ -70,6 +84,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
         }
     }
     if let Some(intro) = &bank.intro {
+        figures.shown_here = 0;
         check_markdown(
             bank,
             &intro.path,
@@ -87,7 +102,36 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
         check_text_glyphs(&bank_toml, 1, &s.title, &mut diags);
     }
     check_unreferenced_media(bank, &figures.referenced, &mut diags);
+    check_lock(bank, &mut diags);
     diags
+}
+
+/// A lock the Anki exporter would refuse is refused here first, as a
+/// content error. (The loader has already refused a lock that is not a
+/// regular file or is too large; it is not read then.)
+fn check_lock(bank: &Bank, diags: &mut Vec<Diagnostic>) {
+    let path = bank.lock_path();
+    let readable =
+        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= load::lock_limit(bank));
+    if !readable {
+        return;
+    }
+    if let Err(e) = crate::anki::lock::Lock::read(&path, &bank.id) {
+        let shown = path.display().to_string();
+        let message = format!("{e:#}");
+        let mut message = if let Some(rest) = message.strip_prefix(&format!("{shown}: ")) {
+            rest.to_string()
+        } else if let Some(rest) = message.strip_prefix(&format!("{shown} ")) {
+            format!("bank.lock {rest}")
+        } else {
+            message
+        }
+        .replace('\n', " ");
+        if !message.contains("restore it") {
+            message.push_str("; restore it from version control (`git checkout` the lock)");
+        }
+        diags.push(Diagnostic::error(&path, 1, message));
+    }
 }
 
 fn check_duplicate_ids(bank: &Bank, diags: &mut Vec<Diagnostic>) {
@@ -149,23 +193,80 @@ fn check_text_glyphs(path: &Path, line: usize, text: &str, diags: &mut Vec<Diagn
     check_glyphs_in(path, line, text, Family::Sans, &mut BTreeSet::new(), diags);
 }
 
+/// How many figures one question (or the intro) may show: each is drawn
+/// on its own in the booklet, so thousands in one file would make one
+/// small file take minutes and gigabytes to print.
+pub const MAX_FIGURES_SHOWN: usize = 10;
+
 /// How many Markdown elements may be open inside each other. Real answers
 /// use a handful (a list in a list item, bold inside, a link); thousands
 /// would exhaust the booklet renderer's stack.
 pub const MAX_NESTING: usize = 32;
 
-/// Raw HTML in a `# ` title is refused like raw HTML in a part, and so is
-/// an image: figures belong in the parts.
-fn check_title_html(path: &Path, line: usize, title: &str, diags: &mut Vec<Diagnostic>) {
+/// Does `markdown` show anything a reader can see: a visible character in
+/// its text or code, or a figure?
+pub fn shows_something(markdown: &str) -> bool {
+    let visible = |t: &str| {
+        t.chars().any(|c| {
+            !c.is_whitespace()
+                && !matches!(
+                    c,
+                    '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+                )
+                && load::forbidden_char(c).is_none()
+        })
+    };
+    Parser::new_ext(markdown, markdown_options()).any(|event| match event {
+        Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => visible(&t),
+        Event::Start(Tag::Image { .. }) => true,
+        _ => false,
+    })
+}
+
+/// Raw HTML in a `# ` title (or the bank's and a section's title) is
+/// refused like raw HTML in a part, and so is an image: figures belong in
+/// the parts.
+pub(crate) fn check_title_html(path: &Path, line: usize, title: &str, diags: &mut Vec<Diagnostic>) {
     for event in Parser::new_ext(title, markdown_options()) {
-        match event {
-            Event::Html(html) | Event::InlineHtml(html) => diags.push(raw_html(path, line, &html)),
+        match &event {
+            Event::Html(html) | Event::InlineHtml(html) => diags.push(raw_html(path, line, html)),
             Event::Start(Tag::Image { dest_url, .. }) => diags.push(Diagnostic::error(
                 path,
                 line,
                 format!("image `{dest_url}` in the `#` title; put figures in a part"),
             )),
             _ => {}
+        }
+        decoded_characters(path, line, &event, diags);
+    }
+}
+
+/// Control characters and noncharacters that Markdown decoding produces
+/// (`&#31;` in text, a link title or target), which no file check can see.
+fn decoded_characters(path: &Path, line: usize, event: &Event, diags: &mut Vec<Diagnostic>) {
+    let texts: Vec<(&str, &str)> = match event {
+        Event::Text(t) | Event::Code(t) => vec![(
+            "in the text (written as a character reference such as `&#31;`)",
+            t.as_ref(),
+        )],
+        Event::Start(Tag::Link {
+            dest_url, title, ..
+        })
+        | Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) => vec![
+            ("in a link title", title.as_ref()),
+            ("in a link target", dest_url.as_ref()),
+        ],
+        _ => Vec::new(),
+    };
+    for (place, text) in texts {
+        if let Some((_, c, kind)) = load::find_forbidden(text) {
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                load::forbidden_char_message(c, kind, place),
+            ));
         }
     }
 }
@@ -204,6 +305,7 @@ fn check_markdown(
     let mut seen_sans = BTreeSet::new();
     let mut seen_mono = BTreeSet::new();
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
+        decoded_characters(path, line_at(range.start), &event, diags);
         match &event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -228,6 +330,14 @@ fn check_markdown(
                 }
                 if let Tag::Image { dest_url, .. } = tag {
                     check_figure(bank, path, line_at(range.start), dest_url, figures, diags);
+                    figures.shown_here += 1;
+                    if figures.shown_here == MAX_FIGURES_SHOWN + 1 {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line_at(range.start),
+                            format!("more than {MAX_FIGURES_SHOWN} figures in one question (this is figure {}); keep the ones the answer needs", figures.shown_here),
+                        ));
+                    }
                 }
             }
             Event::End(end) => {
@@ -237,6 +347,7 @@ fn check_markdown(
             Event::Html(html) | Event::InlineHtml(html) => {
                 diags.push(raw_html(path, line_at(range.start), html));
             }
+            Event::Text(t) | Event::Code(t) if load::find_forbidden(t).is_some() => {}
             Event::Text(t) => check_glyphs_in(
                 path,
                 line_at(range.start),
@@ -304,13 +415,36 @@ fn check_figure(
                     ))
                 }
                 Ok(m) if m.is_file() => {
-                    if is_svg(&file) {
-                        if let Some(problem) = figures.svg_problem(&file) {
-                            diags.push(Diagnostic::error(
+                    let name = dest.trim_start_matches("media/");
+                    if !is_svg(&file) {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line,
+                            format!("figure `{dest}` is not an SVG; figures are `.svg` files (draw it as SVG, or convert it)"),
+                        ));
+                    } else {
+                        match figures.inspect(bank, name) {
+                            // Not read: the loader reported why, at the file.
+                            None => {}
+                            Some(Err(problem)) => diags.push(Diagnostic::error(
                                 path,
                                 line,
                                 format!("figure `{dest}` is {problem}"),
-                            ));
+                            )),
+                            Some(Ok(inspected)) => {
+                                let mut seen = BTreeSet::new();
+                                for text in &inspected.text {
+                                    for c in text.chars() {
+                                        if !fonts::can_draw(Family::Sans, c) && !fonts::can_draw(Family::Mono, c) && seen.insert(c) {
+                                            diags.push(Diagnostic::error(
+                                                path,
+                                                line,
+                                                format!("figure `{dest}` has text with the character `{c}` (U+{:04X}), which the bundled fonts cannot draw; change the figure", c as u32),
+                                            ));
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -366,6 +500,12 @@ mod tests {
     fn bank() -> Bank {
         Bank {
             root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good"),
+            media: load::load(
+                &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good"),
+            )
+            .bank
+            .expect("fixture bank")
+            .media,
             id: "b".into(),
             title: String::new(),
             subtitle: String::new(),

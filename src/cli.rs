@@ -9,25 +9,30 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Print a line to standard output. A closed pipe (`qbank build | head -1`)
-/// is not an error worth a panic: the line is dropped.
+/// is not an error worth a panic: the line is dropped. The line may hold
+/// ids, tags and file names from the content: it goes through
+/// [`crate::diagnostic::escape`], so it is one line and cannot drive the
+/// terminal.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        let line = format!($($arg)*);
+        let _ = writeln!(std::io::stdout().lock(), "{}", crate::diagnostic::escape(&line));
     }};
 }
 
-/// Print a line to standard error, ignoring a closed pipe.
+/// Print a line to standard error (escaped like [`say!`]), ignoring a closed pipe.
 macro_rules! tell {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+        let line = format!($($arg)*);
+        let _ = writeln!(std::io::stderr().lock(), "{}", crate::diagnostic::escape(&line));
     }};
 }
 
 use crate::check::load_and_check;
 use crate::diagnostic::Diagnostic;
-use crate::export::{self, BuildOptions, ExportError, Format, Paper};
+use crate::export::{self, BuildOptions, ExportError, Format, Paper, Rendered};
 use crate::model::Bank;
 
 /// Stack for each exporter's thread (64 MiB of address space, used only as
@@ -177,6 +182,16 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
             return EXIT_FAILURE;
         }
     }
+    if let (Some(out), Some(root)) = (resolved(&opts.out_dir), resolved(content)) {
+        if out.starts_with(&root) {
+            tell!(
+                "error: the output folder {} is inside the content folder {}; outputs would become part of the bank: choose an --out outside it",
+                opts.out_dir.display(),
+                content.display()
+            );
+            return EXIT_FAILURE;
+        }
+    }
     if let Err(e) = std::fs::create_dir_all(&opts.out_dir) {
         tell!(
             "error: cannot create output folder {}: {e}",
@@ -193,7 +208,7 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
     // reported in the usual order.
     let formats: Vec<Format> = exporters.iter().map(|e| e.format()).collect();
     drop(exporters);
-    let results: Vec<(Format, Result<String, ExportError>)> = std::thread::scope(|scope| {
+    let results: Vec<(Format, Result<Rendered, ExportError>)> = std::thread::scope(|scope| {
         let bank = &bank;
         let running: Vec<_> = formats
             .iter()
@@ -231,26 +246,41 @@ fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 
             })
             .collect()
     });
+    // Render all, then write all: nothing is put in place (and the lock is
+    // not touched) unless every exporter succeeded.
     let mut code = EXIT_OK;
+    let mut rendered = Vec::new();
     for (format, result) in results {
         match result {
-            Ok(summary) => say!("{summary}"),
-            Err(ExportError::Content(msg)) => {
-                tell!("{msg}");
-                code = code.max(EXIT_CONTENT);
-            }
+            Ok(r) => rendered.push(r),
             Err(ExportError::LockOutdated(msg)) => {
                 tell!("error: {msg}");
                 code = code.max(EXIT_CONTENT);
             }
             Err(ExportError::Content(msg)) => {
-                tell!("{msg}");
+                for line in msg.lines() {
+                    tell!("{line}");
+                }
                 code = code.max(EXIT_CONTENT);
             }
             Err(ExportError::Other(e)) => {
                 tell!("error: {}: {e:#}", format.extension());
                 code = EXIT_FAILURE;
             }
+        }
+    }
+    if code != EXIT_OK {
+        tell!("qbank: nothing was written");
+        return code;
+    }
+    let summaries: Vec<String> = rendered.iter().map(|r| r.summary.clone()).collect();
+    if let Err(e) = Rendered::commit_all(rendered) {
+        tell!("error: {e:#}");
+        return EXIT_FAILURE;
+    }
+    for summary in summaries {
+        for line in summary.lines() {
+            say!("{line}");
         }
     }
     code
@@ -293,9 +323,9 @@ fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
         comments();
         say!("apply: no edits; no file changed");
     } else if dry_run {
-        {
-            use std::io::Write as _;
-            let _ = write!(std::io::stdout().lock(), "{}", apply::diff(&plan));
+        // Line by line, so each diff line is escaped like every other.
+        for line in apply::diff(&plan).lines() {
+            say!("{line}");
         }
         comments();
         say!("apply: dry run: {summary}; nothing written");
@@ -307,6 +337,26 @@ fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
         say!("apply: {summary} written");
     }
     EXIT_OK
+}
+
+/// `path` made absolute with symbolic links resolved, for a path that may
+/// not exist yet: its nearest existing ancestor is resolved and the rest
+/// appended.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return Some(out);
+        }
+        rest.push(existing.file_name()?.to_owned());
+        existing = existing.parent()?;
+    }
 }
 
 /// "Now" for change tracking: `SOURCE_DATE_EPOCH` when set, else the clock.

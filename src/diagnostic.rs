@@ -1,5 +1,8 @@
-//! Diagnostics: one content problem with the file and line it sits on.
+//! Diagnostics: one content problem with the file and line it sits on, and
+//! [`escape`], the one place that makes text from content or file names safe
+//! to print on a terminal.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -55,12 +58,40 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}: {}: {}",
-            self.path.display(),
+            escape(&self.path.display().to_string()),
             self.line,
             self.severity,
-            self.message
+            escape(&self.message)
         )
     }
+}
+
+/// Would a terminal act on `c` instead of showing it? Control characters
+/// other than tab (C0, DEL, C1: escape sequences, line breaks, backspace), the line and
+/// paragraph separators and the bidirectional overrides that reorder what
+/// follows them.
+fn is_unsafe_for_terminal(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `text` with every character a terminal would act on written as a visible
+/// escape (`\u{1b}`), so a file name or an id from the content can neither
+/// move the cursor, retitle the window, nor start a forged line. Everything
+/// qbank prints that may hold content passes through here.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_for_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_for_terminal(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Sort diagnostics by file, then line (a stable sort: problems on one line
@@ -111,5 +142,21 @@ mod tests {
         assert_eq!(d.to_string(), "content/a/01.md:7: error: missing id");
         let w = Diagnostic::warning("x.md", 0, "m");
         assert_eq!(w.to_string(), "x.md:1: warning: m");
+    }
+
+    #[test]
+    fn terminal_controls_in_paths_and_messages_are_shown_escaped() {
+        let d = Diagnostic::error(
+            "a/\u{1b}]0;owned\u{7}\nx.md:1: error: forged.md",
+            3,
+            "invalid id `\u{1b}[2J\u{9b}31m\u{202e}x`",
+        );
+        let shown = d.to_string();
+        assert_eq!(
+            shown,
+            "a/\\u{1b}]0;owned\\u{7}\\u{a}x.md:1: error: forged.md:3: error: invalid id `\\u{1b}[2J\\u{9b}31m\\u{202e}x`"
+        );
+        assert!(!shown.chars().any(is_unsafe_for_terminal));
+        assert!(matches!(escape("σ ₹ → plain\tcolumn"), Cow::Borrowed(_)));
     }
 }

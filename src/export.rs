@@ -1,11 +1,15 @@
 //! The exporter interface: each output format renders a checked [`Bank`]
-//! into one file under the output folder.
+//! into one file under the output folder. An exporter only *prepares* its
+//! files ([`Rendered`]: complete temporary files beside their places); the
+//! build puts them in place only once every exporter has succeeded, the
+//! lock last, so a failed build writes nothing at all.
 
 use std::path::PathBuf;
 
 use clap::ValueEnum;
 
 use crate::model::Bank;
+use crate::output::PendingOutput;
 
 /// An output format `qbank build` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
@@ -78,12 +82,61 @@ pub enum ExportError {
     Other(#[from] anyhow::Error),
 }
 
+/// What an exporter produced: its files, complete but not yet in place, and
+/// the line to tell the user.
+pub struct Rendered {
+    /// One line for the user, e.g. `apkg: 1 changed, 0 new, 49 unchanged`.
+    pub summary: String,
+    /// The outputs, put in place by [`Rendered::commit_all`].
+    pub outputs: Vec<PendingOutput>,
+    /// The files of the bank itself (`bank.lock`): put in place after every
+    /// output of every exporter.
+    pub bank_files: Vec<PendingOutput>,
+}
+
+impl Rendered {
+    /// A rendering of one prepared output.
+    pub fn output(summary: String, output: PendingOutput) -> Rendered {
+        Rendered {
+            summary,
+            outputs: vec![output],
+            bank_files: Vec::new(),
+        }
+    }
+
+    /// Put every output of `all` in place, then every bank file. Stops at
+    /// the first failure; what is not yet in place is dropped (its
+    /// temporary file removed).
+    pub fn commit_all(all: Vec<Rendered>) -> anyhow::Result<()> {
+        // A place that cannot take a file (a folder there) is found before
+        // anything is put in place.
+        for pending in all
+            .iter()
+            .flat_map(|r| r.outputs.iter().chain(&r.bank_files))
+        {
+            pending.check_place()?;
+        }
+        let mut bank_files = Vec::new();
+        for rendered in all {
+            for output in rendered.outputs {
+                output.commit()?;
+            }
+            bank_files.extend(rendered.bank_files);
+        }
+        for file in bank_files {
+            file.commit()?;
+        }
+        Ok(())
+    }
+}
+
 /// One output format.
 pub trait Exporter {
     fn format(&self) -> Format;
-    /// Render `bank` and write the output atomically. Returns a one-line
-    /// summary for the user, e.g. `apkg: 1 changed, 0 new, 49 unchanged`.
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError>;
+    /// Render `bank` into temporary files beside their places
+    /// ([`crate::output::prepare_atomic`]), changing nothing the user sees:
+    /// the build commits them once every exporter has succeeded.
+    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError>;
 }
 
 /// Every exporter this build of qbank has, in the order they run.

@@ -2,20 +2,27 @@
 //! structural problem (unreadable files, front matter, headings, folders) as
 //! a [`Diagnostic`] instead of stopping at the first.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, LineIndex};
-use crate::model::{Bank, Intro, Part, PartKind, Question, Section};
+use crate::model::{Bank, Intro, Media, Part, PartKind, Question, Section};
 
 /// Files and folders the content root may hold besides the section folders.
-const ROOT_FILES: &[&str] = &["bank.toml", "bank.lock", "intro.md", "README.md"];
+const ROOT_FILES: &[&str] = &[
+    "bank.toml",
+    "bank.lock",
+    "intro.md",
+    "README.md",
+    "ERRATA.md",
+];
 /// The folder of the bank's own designs (`theme/card.css`, `theme/booklet.typ`).
 const THEME_DIR: &str = "theme";
 const MEDIA_DIR: &str = "media";
@@ -37,18 +44,22 @@ pub struct Loaded {
 #[serde(deny_unknown_fields)]
 struct BankFile {
     id: Spanned<String>,
-    title: String,
+    title: Spanned<String>,
     #[serde(default)]
-    subtitle: String,
+    subtitle: Option<Spanned<String>>,
     #[serde(default)]
-    description: String,
+    description: Option<Spanned<String>>,
     #[serde(default)]
-    date: Option<String>,
+    date: Option<Spanned<String>>,
     #[serde(default)]
-    author: Option<String>,
+    author: Option<Spanned<String>>,
     #[serde(default)]
-    lang: Option<String>,
+    lang: Option<Spanned<String>>,
     sections: Vec<SectionEntry>,
+    /// The tag vocabulary: tag → what it is for. When present, every
+    /// question's tags must come from it.
+    #[serde(default)]
+    tags: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +67,7 @@ struct BankFile {
 struct SectionEntry {
     id: Spanned<String>,
     letter: Spanned<String>,
-    title: String,
+    title: Spanned<String>,
     dir: Spanned<String>,
 }
 
@@ -65,7 +76,43 @@ struct SectionEntry {
 struct FrontMatter {
     id: Option<Spanned<String>>,
     #[serde(default)]
-    tags: Vec<String>,
+    tags: Option<Spanned<Vec<String>>>,
+}
+
+/// How many tags a question of a bank with a tag vocabulary should have.
+pub const TAGS_PER_QUESTION: std::ops::RangeInclusive<usize> = 2..=5;
+
+/// Rules from `bank.toml` that apply to every question file.
+#[derive(Debug, Clone, Default)]
+pub struct QuestionRules {
+    /// The tag vocabulary, when the bank declares one.
+    pub tags: Option<BTreeSet<String>>,
+}
+
+/// Is `date` a real calendar date written `YYYY-MM-DD`?
+pub fn is_iso_date(date: &str) -> bool {
+    let b = date.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: Range<usize>| -> Option<u32> {
+        let part = &date[r];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
 }
 
 /// Is `s` a lowercase slug: `a-z0-9` words joined by single hyphens?
@@ -78,10 +125,12 @@ pub fn is_slug(s: &str) -> bool {
         })
 }
 
-/// The largest text file the loader reads (10 MiB): a question file is a
-/// few kilobytes, so anything near this is a mistake (a pasted data dump, a
-/// renamed binary) and would make unusable cards and pages.
-pub const MAX_TEXT_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// The largest text file the loader reads (1 MiB): a question file is a
+/// few kilobytes (the shipped bank's largest is 3.4 KB), so anything near
+/// this is a mistake (a pasted data dump, a renamed binary). One MiB of
+/// Markdown is already some 200 booklet pages; ten took the build 35 s and
+/// 2.5 GB.
+pub const MAX_TEXT_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Does `bytes` look like UTF-16 (a UTF-16 byte-order mark, or the NUL byte
 /// of every other position that ASCII text has in UTF-16)?
@@ -99,25 +148,164 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
     even_nuls == pairs && odd_nuls == 0 || odd_nuls == pairs && even_nuls == 0
 }
 
-/// Read a text file: invalid UTF-8 and empty files are diagnostics; a BOM is
-/// dropped and CRLF line endings become LF.
-pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let size = fs::metadata(path)
-        .map_err(|e| Diagnostic::error(path, 1, format!("cannot read file: {e}")))?
-        .len();
-    if size > MAX_TEXT_FILE_BYTES {
-        return Err(Diagnostic::error(
-            path,
-            1,
-            format!(
-                "file is {:.1} MiB; a bank's text files are limited to {} MiB (split it, or move data out of the bank)",
-                size as f64 / (1024.0 * 1024.0),
-                MAX_TEXT_FILE_BYTES / (1024 * 1024)
-            ),
-        ));
+/// The largest figure file (2 MiB): the bank's figures are a few
+/// kilobytes; a figure near this is a photo or a data dump, and an SVG that
+/// big takes minutes to draw.
+pub const MAX_FIGURE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// The most all figures together may hold (32 MiB): they travel in every
+/// deck and booklet.
+pub const MAX_MEDIA_BYTES: u64 = 32 * 1024 * 1024;
+
+/// What a `bank.lock` may hold beyond its share of the bank (64 MiB): see
+/// [`lock_limit`].
+pub const LOCK_SLACK_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The largest `bank.lock` read for `bank`: a lock records, per question,
+/// what Anki stores for it (the rendered fields, some times the Markdown),
+/// so its limit grows with the bank: eight bytes per byte of questions'
+/// text, plus [`LOCK_SLACK_BYTES`] for ids, stamps and retired questions.
+pub fn lock_limit(bank: &Bank) -> u64 {
+    let text: usize = bank
+        .questions()
+        .map(|(_, q)| {
+            q.title.len()
+                + q.parts()
+                    .iter()
+                    .map(|(_, p)| p.markdown.len())
+                    .sum::<usize>()
+        })
+        .sum();
+    LOCK_SLACK_BYTES + 8 * text as u64
+}
+
+/// The largest review sheet `apply-csv` reads (256 MiB).
+pub const MAX_SHEET_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The longest bank id (64 characters): it names the output files.
+pub const MAX_BANK_ID_CHARS: usize = 64;
+
+/// Why a file cannot be read: what the user sees after the path.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(
+        "not a regular file (a folder, pipe, socket or device); qbank reads only regular files"
+    )]
+    NotRegular,
+    #[error("file is {size:.1} MiB; {what} are limited to {limit} (split it, or move data out of the bank)", size = *.size as f64 / (1024.0 * 1024.0), limit = human_size(*.limit))]
+    TooLarge {
+        size: u64,
+        limit: u64,
+        what: &'static str,
+    },
+    #[error("cannot read file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// `n` bytes as `2 MiB` or `512 KiB`.
+pub fn human_size(n: u64) -> String {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", n / (1024 * 1024))
+    } else {
+        format!("{} KiB", n.div_ceil(1024))
     }
-    let bytes =
-        fs::read(path).map_err(|e| Diagnostic::error(path, 1, format!("cannot read file: {e}")))?;
+}
+
+/// Read the regular file at `path`, at most `limit` bytes (`what` names the
+/// kind of file in the message). A folder, a pipe (FIFO), a socket or a
+/// device is refused before it is read, so no input can block qbank or feed
+/// it without end; the size is checked before reading and enforced while
+/// reading, so a file that grows meanwhile cannot exceed it either.
+pub fn read_regular_file(
+    path: &Path,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+            what,
+        });
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        // O_NONBLOCK: should the file have become a pipe since the check
+        // above, opening it does not wait for a writer.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(0o4000);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+            what,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Why `c` may not appear in a bank's text, if it may not: control
+/// characters other than tab and line feed (they are invisible, and some
+/// break Anki, the booklet or a terminal) and Unicode noncharacters
+/// (U+FFFE, U+FFFF, U+FDD0..U+FDEF and the last two of every plane: never
+/// text, often the mark of a broken conversion).
+pub fn forbidden_char(c: char) -> Option<&'static str> {
+    let n = c as u32;
+    if c == '\t' || c == '\n' {
+        None
+    } else if c.is_control() {
+        Some("control character")
+    } else if (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE {
+        Some("Unicode noncharacter")
+    } else {
+        None
+    }
+}
+
+/// The message for a forbidden character `c` (see [`forbidden_char`]).
+pub fn forbidden_char_message(c: char, what: &str, place: &str) -> String {
+    let name = match c {
+        '\r' => " (a lone carriage return: save the file with LF or CRLF line endings)".to_string(),
+        _ => String::new(),
+    };
+    format!("{what} U+{:04X}{name} {place}; remove it", c as u32)
+}
+
+/// The first forbidden character in `text` (see [`forbidden_char`]) and its byte offset.
+pub fn find_forbidden(text: &str) -> Option<(usize, char, &'static str)> {
+    // Every forbidden character's UTF-8 starts with a byte below 0x20 (not
+    // tab or LF), 0x7F, 0xC2 (C1 controls), 0xEF (U+FDD0.., U+FFFE..) or
+    // 0xF0..=0xF4 (the other planes): text without these is clean.
+    let suspect = |b: &u8| {
+        (*b < 0x20 && *b != b'\t' && *b != b'\n') || matches!(*b, 0x7F | 0xC2 | 0xEF | 0xF0..=0xF4)
+    };
+    if !text.as_bytes().iter().any(suspect) {
+        return None;
+    }
+    text.char_indices()
+        .find_map(|(i, c)| forbidden_char(c).map(|what| (i, c, what)))
+}
+
+/// Read a text file: invalid UTF-8 and empty files are diagnostics; a BOM is
+/// dropped and CRLF line endings become LF. Control characters (other than
+/// tab and the line endings) and noncharacters are refused at their line.
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = read_regular_file(path, MAX_TEXT_FILE_BYTES, "a bank's text files")
+        .map_err(|e| Diagnostic::error(path, 1, e.to_string()))?;
     if looks_like_utf16(&bytes) {
         return Err(Diagnostic::error(
             path,
@@ -153,6 +341,14 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             path,
             line,
             "NUL byte in text file (is this a binary file?)",
+        ));
+    }
+    if let Some((pos, c, what)) = find_forbidden(&text) {
+        let line = LineIndex::new(&text).line(pos);
+        return Err(Diagnostic::error(
+            path,
+            line,
+            forbidden_char_message(c, what, "in the text"),
         ));
     }
     Ok(text)
@@ -209,7 +405,10 @@ pub fn load(root: &Path) -> Loaded {
     }
     let text = match read_text(&bank_path) {
         Ok(t) => t,
-        Err(d) => {
+        Err(mut d) => {
+            if fs::symlink_metadata(&bank_path).is_err() {
+                d.message = "no bank.toml here: a bank's folder holds its bank.toml (see content/README.md); pass the bank's folder with --content".into();
+            }
             diags.push(d);
             return Loaded {
                 bank: None,
@@ -242,6 +441,89 @@ pub fn load(root: &Path) -> Loaded {
                 file.id.get_ref()
             ),
         ));
+    } else if file.id.get_ref().len() > MAX_BANK_ID_CHARS {
+        diags.push(Diagnostic::error(
+            &bank_path,
+            line_of(file.id.span()),
+            format!(
+                "bank id is {} characters long; it names the output files, so keep it to {MAX_BANK_ID_CHARS}",
+                file.id.get_ref().len()
+            ),
+        ));
+    }
+    // TOML escapes (`\u0007`) can put characters in a string that the file
+    // itself does not hold.
+    let mut texts: Vec<(&str, &Spanned<String>)> = vec![("title", &file.title)];
+    for (key, value) in [
+        ("subtitle", &file.subtitle),
+        ("description", &file.description),
+        ("date", &file.date),
+        ("author", &file.author),
+        ("lang", &file.lang),
+    ] {
+        if let Some(v) = value {
+            texts.push((key, v));
+        }
+    }
+    for entry in &file.sections {
+        texts.push(("section letter", &entry.letter));
+        texts.push(("section title", &entry.title));
+    }
+    for (key, value) in &texts {
+        if let Some((_, c, what)) = find_forbidden(value.get_ref()) {
+            diags.push(Diagnostic::error(
+                &bank_path,
+                line_of(value.span()),
+                forbidden_char_message(c, what, &format!("in the {key}")),
+            ));
+        }
+    }
+    for (key, value) in [
+        ("title", Some(&file.title)),
+        ("subtitle", file.subtitle.as_ref()),
+    ]
+    .into_iter()
+    .chain(
+        file.sections
+            .iter()
+            .map(|e| ("section title", Some(&e.title))),
+    ) {
+        let Some(value) = value else { continue };
+        let line = line_of(value.span());
+        if value.get_ref().trim().is_empty() && key != "subtitle" {
+            diags.push(Diagnostic::error(
+                &bank_path,
+                line,
+                format!("empty {key}; write one"),
+            ));
+        }
+        crate::check::check_title_html(&bank_path, line, value.get_ref(), &mut diags);
+    }
+    if let Some(date) = &file.date {
+        if !is_iso_date(date.get_ref()) {
+            diags.push(Diagnostic::error(
+                &bank_path,
+                line_of(date.span()),
+                format!(
+                    "date `{}` is not a calendar date written YYYY-MM-DD (e.g. `2026-11-28`)",
+                    date.get_ref()
+                ),
+            ));
+        }
+    }
+    let mut rules = QuestionRules::default();
+    if let Some(vocabulary) = &file.tags {
+        let line = line_of(vocabulary.span());
+        for tag in vocabulary.get_ref().keys() {
+            if !is_slug(tag) {
+                diags.push(Diagnostic::error(
+                    &bank_path,
+                    line,
+                    format!("tag `{tag}` in the vocabulary is not a lowercase slug"),
+                ));
+            }
+        }
+        rules.tags = Some(vocabulary.get_ref().keys().cloned().collect());
     }
     if file.sections.is_empty() {
         diags.push(Diagnostic::error(
@@ -275,6 +557,14 @@ pub fn load(root: &Path) -> Loaded {
             ));
         }
         let letter = entry.letter.get_ref();
+        let letter_ok = letter.len() == 1 && letter.bytes().all(|b| b.is_ascii_uppercase());
+        if !letter_ok && find_forbidden(letter).is_none() {
+            diags.push(Diagnostic::error(
+                &bank_path,
+                line_of(entry.letter.span()),
+                format!("section letter `{letter}` must be one capital letter, `A` to `Z`"),
+            ));
+        }
         if let Some(first) = seen_letters.insert(letter.clone(), line_of(entry.letter.span())) {
             diags.push(Diagnostic::error(
                 &bank_path,
@@ -316,19 +606,21 @@ pub fn load(root: &Path) -> Loaded {
             dir,
             &bank_path,
             dir_line,
+            &rules,
             &mut number,
             &mut diags,
         );
         sections.push(Section {
             id: id.clone(),
             letter: letter.clone(),
-            title: entry.title.clone(),
+            title: entry.title.get_ref().clone(),
             dir: dir.clone(),
             questions,
         });
     }
 
     check_root_entries(root, &bank_path, &seen_dirs, &mut diags);
+    let media = load_media(root, canonical_root, &mut diags);
 
     let intro_path = root.join("intro.md");
     let intro = if let Some(real) = escapes_root(canonical_root, &intro_path) {
@@ -349,21 +641,108 @@ pub fn load(root: &Path) -> Loaded {
         None
     };
 
+    let bank = Bank {
+        root: root.to_path_buf(),
+        id: file.id.into_inner(),
+        title: file.title.into_inner(),
+        subtitle: file.subtitle.map(Spanned::into_inner).unwrap_or_default(),
+        description: file
+            .description
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
+        date: file.date.map(Spanned::into_inner),
+        author: file.author.map(Spanned::into_inner),
+        lang: file.lang.map(Spanned::into_inner),
+        intro,
+        sections,
+        media,
+    };
+    check_lock_file(&bank, &mut diags);
     Loaded {
-        bank: Some(Bank {
-            root: root.to_path_buf(),
-            id: file.id.into_inner(),
-            title: file.title,
-            subtitle: file.subtitle,
-            description: file.description,
-            date: file.date,
-            author: file.author,
-            lang: file.lang,
-            intro,
-            sections,
-        }),
+        bank: Some(bank),
         diagnostics: diags,
     }
+}
+
+/// `bank.lock`, when there is one, must be a regular file of bounded size:
+/// qbank replaces it on every build (a symbolic link would be replaced by a
+/// file, or followed out of the bank), and reads it whole.
+fn check_lock_file(bank: &Bank, diags: &mut Vec<Diagnostic>) {
+    let path = bank.lock_path();
+    let limit = lock_limit(bank);
+    let Ok(meta) = fs::symlink_metadata(&path) else {
+        return;
+    };
+    let problem = if meta.file_type().is_symlink() {
+        "bank.lock is a symbolic link; qbank rewrites the lock on every build, so it must be a regular file in the content folder: replace the link with the file it points to".to_string()
+    } else if !meta.is_file() {
+        "bank.lock is not a regular file (a folder, pipe or device); remove it and run `qbank build` to write a new one, or restore it from git".to_string()
+    } else if meta.len() > limit {
+        format!(
+            "bank.lock is {:.1} MiB, more than the {} a lock may hold; restore it from git",
+            meta.len() as f64 / (1024.0 * 1024.0),
+            human_size(limit)
+        )
+    } else {
+        return;
+    };
+    diags.push(Diagnostic::error(&path, 1, problem));
+}
+
+/// Read every figure in `media/` once, into the bank: the checker and every
+/// exporter use these bytes, and each is held once however many answers
+/// show it. Only regular files inside the bank are read, each at most
+/// [`MAX_FIGURE_BYTES`] and all together at most [`MAX_MEDIA_BYTES`].
+/// What cannot be read is reported here, at the media file; a reference to
+/// it is reported by the checker.
+fn load_media(root: &Path, canonical_root: Option<&Path>, diags: &mut Vec<Diagnostic>) -> Media {
+    let mut media = Media::default();
+    let dir = root.join(MEDIA_DIR);
+    if escapes_root(canonical_root, &dir).is_some() {
+        return media; // the checker names each figure that leads out
+    }
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return media;
+    };
+    let mut names: Vec<(String, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect();
+    names.sort();
+    let mut total = 0u64;
+    for (name, path) in names {
+        if escapes_root(canonical_root, &path).is_some() {
+            continue; // reported by the checker when an answer shows it
+        }
+        if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+            diags.push(Diagnostic::error(
+                &path,
+                1,
+                "unexpected folder inside content/media/; figures are files directly in it",
+            ));
+            continue;
+        }
+        match read_regular_file(&path, MAX_FIGURE_BYTES, "figures") {
+            Ok(bytes) => {
+                total += bytes.len() as u64;
+                if total > MAX_MEDIA_BYTES {
+                    diags.push(Diagnostic::error(
+                        &path,
+                        1,
+                        format!(
+                            "the figures in content/media/ come to more than {} with this one; make them smaller",
+                            human_size(MAX_MEDIA_BYTES)
+                        ),
+                    ));
+                    continue;
+                }
+                media.insert(name, Arc::from(bytes));
+            }
+            Err(e) => diags.push(Diagnostic::error(&path, 1, e.to_string())),
+        }
+    }
+    media
 }
 
 /// Report folders and files in the content root that are not part of the bank.
@@ -389,14 +768,28 @@ fn check_root_entries(
             continue;
         }
         if is_dir {
-            // `theme/` holds the bank's own designs: `card.css`, `booklet.typ`.
-            if name != MEDIA_DIR && name != THEME_DIR && !listed.contains_key(&name) {
+            // `theme/` holds the bank's own designs (`card.css`,
+            // `booklet.typ`); `intro.md` or `bank.lock` as a folder is
+            // reported as such.
+            if name != MEDIA_DIR
+                && name != THEME_DIR
+                && !listed.contains_key(&name)
+                && !ROOT_FILES.contains(&name.as_str())
+            {
                 diags.push(Diagnostic::error(
                     bank_path,
                     1,
                     format!("folder `{name}` is not listed in bank.toml; add it as a section or move it out of the content folder"),
                 ));
             }
+        } else if name == MEDIA_DIR {
+            diags.push(Diagnostic::error(
+                root.join(&name),
+                1,
+                "`media` is a file; it must be the folder of the bank's figures: move the file away",
+            ));
+        } else if listed.contains_key(&name) {
+            // A section's folder that is a file: reported with the section.
         } else if !ROOT_FILES.contains(&name.as_str()) {
             diags.push(Diagnostic::warning(
                 root.join(&name),
@@ -408,16 +801,26 @@ fn check_root_entries(
 }
 
 /// Load every question file of one section folder, in file-name order.
+#[allow(clippy::too_many_arguments)]
 fn load_section_dir(
     root: &Path,
     canonical_root: Option<&Path>,
     dir: &str,
     bank_path: &Path,
     dir_line: usize,
+    rules: &QuestionRules,
     number: &mut u32,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Question> {
     let dir_path = root.join(dir);
+    if fs::metadata(&dir_path).is_ok_and(|m| !m.is_dir()) {
+        diags.push(Diagnostic::error(
+            bank_path,
+            dir_line,
+            format!("section folder `{dir}` is a file, not a folder; put the section's question files in a folder of that name"),
+        ));
+        return Vec::new();
+    }
     let entries = match fs::read_dir(&dir_path) {
         Ok(e) => e,
         Err(_) => {
@@ -469,7 +872,7 @@ fn load_section_dir(
         }
         match read_text(&path) {
             Ok(text) => {
-                if let Some(q) = parse_question(&path, &text, *number, diags) {
+                if let Some(q) = parse_question_with(&path, &text, *number, rules, diags) {
                     questions.push(q);
                 }
             }
@@ -578,19 +981,45 @@ fn top_level_blocks(body: &str, base: usize) -> Vec<Block> {
     blocks
 }
 
-/// The Markdown source of an ATX or setext heading's text.
+/// The Markdown source of an ATX or setext heading's text. An ATX heading's
+/// closing `#`s are dropped only as CommonMark defines them: a run of `#`
+/// after a space (or making up the whole text), so `# Why C#` keeps its `#`.
 fn heading_source(src: &str) -> String {
     let first = src.lines().next().unwrap_or("").trim();
-    if first.starts_with('#') {
-        first
-            .trim_start_matches('#')
-            .trim()
-            .trim_end_matches('#')
-            .trim()
-            .to_string()
-    } else {
-        first.to_string()
+    if !first.starts_with('#') {
+        return first.to_string();
     }
+    let text = first.trim_start_matches('#');
+    let without_closing = text.trim_end_matches('#');
+    let closing_ok = without_closing.is_empty()
+        || without_closing.ends_with([' ', '\t']) && !without_closing.ends_with("\\");
+    let text = if closing_ok { without_closing } else { text };
+    text.trim_matches([' ', '\t']).to_string()
+}
+
+/// The tag in `vocabulary` nearest to `tag` (at most two letters changed),
+/// to suggest for a misspelling.
+fn closest<'a>(tag: &str, vocabulary: &'a BTreeSet<String>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, &cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    vocabulary
+        .iter()
+        .map(|t| (distance(tag, t), t))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, t)| t.as_str())
 }
 
 /// Parse one question file. Problems go to `diags`; a question is returned
@@ -599,6 +1028,17 @@ pub fn parse_question(
     path: &Path,
     text: &str,
     number: u32,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Question> {
+    parse_question_with(path, text, number, &QuestionRules::default(), diags)
+}
+
+/// [`parse_question`] with the bank's rules (its tag vocabulary).
+pub fn parse_question_with(
+    path: &Path,
+    text: &str,
+    number: u32,
+    rules: &QuestionRules,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Question> {
     let before = diags.len();
@@ -616,7 +1056,12 @@ pub fn parse_question(
     let mut tags = Vec::new();
     match toml::from_str::<FrontMatter>(fm_text) {
         Ok(fm) => {
-            tags = fm.tags;
+            let tags_line = fm
+                .tags
+                .as_ref()
+                .map(|t| span_line(&fm_index, fm_line, Some(t.span())))
+                .unwrap_or(fm_line);
+            tags = fm.tags.map(Spanned::into_inner).unwrap_or_default();
             match fm.id {
                 None => diags.push(Diagnostic::error(
                     path,
@@ -635,21 +1080,63 @@ pub fn parse_question(
                     }
                 }
             }
+            let mut seen = BTreeSet::new();
             for tag in &tags {
                 if !is_slug(tag) {
                     diags.push(Diagnostic::error(
                         path,
-                        fm_line,
+                        tags_line,
                         format!("invalid tag `{tag}`: use a lowercase slug"),
                     ));
+                } else if !seen.insert(tag.as_str()) {
+                    diags.push(Diagnostic::error(
+                        path,
+                        tags_line,
+                        format!("tag `{tag}` is listed twice; list it once"),
+                    ));
+                } else if let Some(vocabulary) = &rules.tags {
+                    if !vocabulary.contains(tag) {
+                        let near = closest(tag, vocabulary)
+                            .map(|t| format!("did you mean `{t}`? "))
+                            .unwrap_or_default();
+                        diags.push(Diagnostic::error(
+                            path,
+                            tags_line,
+                            format!("tag `{tag}` is not in the bank's tag vocabulary; {near}use a tag listed under `[tags]` in bank.toml, or add it there"),
+                        ));
+                    }
                 }
             }
+            if rules.tags.is_some() && !TAGS_PER_QUESTION.contains(&tags.len()) {
+                let (lo, hi) = (TAGS_PER_QUESTION.start(), TAGS_PER_QUESTION.end());
+                let advice = if tags.len() < *lo {
+                    "add tags from the vocabulary under `[tags]` in bank.toml"
+                } else {
+                    "keep the ones that fit best"
+                };
+                diags.push(Diagnostic::warning(
+                    path,
+                    tags_line,
+                    format!(
+                        "{} tag{}; a question has {lo} to {hi}: {advice}",
+                        tags.len(),
+                        if tags.len() == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
         }
-        Err(e) => diags.push(Diagnostic::error(
-            path,
-            span_line(&fm_index, fm_line, e.span()),
-            format!("invalid front matter: {}", one_line(e.message())),
-        )),
+        Err(e) => {
+            let hint = if e.message().contains("expected a sequence") {
+                "; write tags as a list: `tags = [\"data\", \"evaluation\"]`"
+            } else {
+                ""
+            };
+            diags.push(Diagnostic::error(
+                path,
+                span_line(&fm_index, fm_line, e.span()),
+                format!("invalid front matter: {}{hint}", one_line(e.message())),
+            ))
+        }
     }
 
     let body = &text[body_start..];
@@ -661,6 +1148,14 @@ pub fn parse_question(
     let mut current_end: Option<usize> = None; // index into parts being filled
     for block in &blocks {
         let line = index.line(block.range.start);
+        if let (Some(i), Some((HeadingLevel::H1 | HeadingLevel::H2, _))) =
+            (current_end, &block.heading)
+        {
+            // A part runs up to the next part heading: reference-style link
+            // definitions after its last paragraph (no block of their own)
+            // stay with it.
+            parts[i].3 = block.range.start;
+        }
         match &block.heading {
             Some((HeadingLevel::H1, _)) => {
                 if title.is_some() {
@@ -744,6 +1239,9 @@ pub fn parse_question(
         }
     }
 
+    if let Some(i) = current_end {
+        parts[i].3 = text.len();
+    }
     let (title, title_line) = match title {
         Some(t) => t,
         None => {
@@ -788,7 +1286,7 @@ pub fn parse_question(
             ));
         }
     }
-    if diags.len() > before {
+    if diags[before..].iter().any(Diagnostic::is_error) {
         return None;
     }
     let [plain, technical, example] = found;
@@ -889,6 +1387,23 @@ mod tests {
         let (_, diags) = parse(&text);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].line, 4);
+    }
+
+    #[test]
+    fn forbidden_characters_are_found_past_the_fast_path() {
+        for (text, found) in [
+            ("plain σ ₹ → ² ° 🎯 text\twith tab\n", None),
+            ("a\u{1f}b", Some(1)),
+            ("x\u{7f}", Some(1)),
+            ("² then \u{85}", Some(8)),
+            ("\u{fdd0}", Some(0)),
+            ("ok \u{fffe}", Some(3)),
+            ("\u{1fffe}", Some(0)),
+            ("\u{10ffff}", Some(0)),
+            ("\r", Some(0)),
+        ] {
+            assert_eq!(find_forbidden(text).map(|f| f.0), found, "{text:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Every question and part remembers where it came from, so diagnostics and
 //! `apply-csv` can point back at the source file and line.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A whole bank: its metadata from `bank.toml`, the optional intro and the
 /// sections in order, each holding its questions in order.
@@ -26,6 +28,42 @@ pub struct Bank {
     /// `intro.md`, when present.
     pub intro: Option<Intro>,
     pub sections: Vec<Section>,
+    /// The figures of `media/`, read once by the loader: the checker and
+    /// every exporter share these bytes.
+    pub media: Media,
+}
+
+/// The figure files of a bank's `media/` folder, by file name, each held
+/// once (an [`Arc`]: a figure shown by many answers is not copied).
+/// Each file's content-hashed Anki name is worked out once, here, however
+/// many answers show it.
+#[derive(Debug, Clone, Default)]
+pub struct Media {
+    files: BTreeMap<String, (Arc<[u8]>, String)>,
+}
+
+impl Media {
+    pub fn insert(&mut self, name: impl Into<String>, bytes: Arc<[u8]>) {
+        let name = name.into();
+        let hashed = crate::note::media_name(&name, &bytes);
+        self.files.insert(name, (bytes, hashed));
+    }
+
+    /// The bytes of `media/<name>`, if it was read.
+    pub fn get(&self, name: &str) -> Option<&Arc<[u8]>> {
+        self.files.get(name).map(|(bytes, _)| bytes)
+    }
+
+    /// The name `media/<name>` travels under in the deck
+    /// ([`crate::note::media_name`]).
+    pub fn hashed_name(&self, name: &str) -> Option<&str> {
+        self.files.get(name).map(|(_, hashed)| hashed.as_str())
+    }
+
+    /// The file names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
 }
 
 /// The opening text of the bank (`intro.md`), kept as Markdown.
@@ -162,6 +200,14 @@ impl Bank {
             return None;
         }
         Some(self.media_dir().join(name))
+    }
+
+    /// The bytes of the figure `reference` (`media/name.svg`), as the
+    /// loader read them; `None` when it is not a plain name inside the media
+    /// folder or was not readable (the checker reports why).
+    pub fn figure_bytes(&self, reference: &str) -> Option<Arc<[u8]>> {
+        self.figure_path(reference)?;
+        self.media.get(reference.strip_prefix("media/")?).cloned()
     }
 
     pub fn root(&self) -> &Path {

@@ -8,8 +8,6 @@
 //! or presentational (section title), so renumbering, inserting, deleting or
 //! re-ordering questions and renaming a section change no note.
 
-use std::fs;
-
 use anyhow::{Context, Result};
 use pulldown_cmark::{html, CowStr, Event, Parser, Tag};
 use sha2::{Digest, Sha256};
@@ -51,7 +49,8 @@ pub struct MediaFile {
     /// `loss-curves-3fa94c1d2e0b.svg`: the stem, 12 hex digits of the file's
     /// SHA-256, the extension. A changed figure gets a new name.
     pub name: String,
-    pub bytes: Vec<u8>,
+    /// Shared with the bank's [`crate::model::Media`]: never copied per note.
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 /// Everything Anki stores for one question.
@@ -276,13 +275,14 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
         }
         let event = match event {
             Event::Start(Tag::Image { dest_url, .. }) => {
-                let path = bank
-                    .figure_path(&dest_url)
-                    .with_context(|| format!("figure `{dest_url}` is outside content/media/"))?;
-                let bytes = fs::read(&path)
-                    .with_context(|| format!("cannot read figure {}", path.display()))?;
+                let bytes = bank.figure_bytes(&dest_url).with_context(|| {
+                    format!("figure `{dest_url}` is not a readable file in content/media/")
+                })?;
                 let file_name = dest_url.trim_start_matches("media/");
-                let name = media_name(file_name, &bytes);
+                let name = bank
+                    .media
+                    .hashed_name(file_name)
+                    .map_or_else(|| media_name(file_name, &bytes), str::to_string);
                 media.push(MediaFile {
                     name: name.clone(),
                     bytes,
@@ -368,8 +368,13 @@ mod tests {
     use std::path::PathBuf;
 
     fn bank() -> Bank {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+        let mut media = crate::model::Media::default();
+        let figure = std::fs::read(root.join("media/loss-curves.svg")).unwrap();
+        media.insert("loss-curves.svg", figure.into());
         Bank {
-            root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good"),
+            media,
+            root,
             id: "fixture-bank".into(),
             title: String::new(),
             subtitle: String::new(),

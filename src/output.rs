@@ -31,6 +31,17 @@ pub struct PendingOutput {
 }
 
 impl PendingOutput {
+    /// Fail if the place of this output cannot take a file: a folder is there.
+    pub fn check_place(&self) -> Result<()> {
+        match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.is_dir() => anyhow::bail!(
+                "cannot replace {}: a folder is in its place; move it away",
+                self.path.display()
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Rename the finished file into place.
     pub fn commit(self) -> Result<()> {
         self.tmp

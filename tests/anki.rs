@@ -663,9 +663,11 @@ fn css_change(bank_dir: &Path) {
         locked: false,
         now: T2,
     };
-    let summary = AnkiExporter::with_css(restyled.clone())
+    let rendered = AnkiExporter::with_css(restyled.clone())
         .export(&bank, &opts)
         .unwrap();
+    let summary = rendered.summary.clone();
+    qbank::export::Rendered::commit_all(vec![rendered]).unwrap();
     assert_eq!(
         summary,
         format!("apkg: 0 changed, 0 new, {n} unchanged; notetype updated")
@@ -936,7 +938,8 @@ fn a_corrupted_lock_is_a_clear_error_not_a_reset() {
     let broken = ws.lock_text().replacen("mod = ", "mod = \"", 1);
     fs::write(&lock_path, &broken).unwrap();
     let out = ws.run_build(T2, &[]);
-    assert_eq!(out.status.code(), Some(2));
+    // A content error, reported by the check before anything is rendered.
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bank.lock is not a valid lock file"), "{err}");
     assert_eq!(fs::read_to_string(&lock_path).unwrap(), broken);

@@ -297,16 +297,25 @@ fn crlf_and_bom_are_accepted_silently() {
 }
 
 #[test]
-fn a_five_megabyte_single_line_does_not_panic() {
+fn a_long_single_line_is_fine_and_a_file_over_a_mebibyte_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/good"), tmp.path());
     let p = tmp.path().join("b-models/01-linear-regression.md");
     let text = std::fs::read_to_string(&p).unwrap();
-    let long = "word ".repeat(1_000_000);
+    let long = "word ".repeat(200_000);
     std::fs::write(&p, text.replace("It minimises squared error", &long)).unwrap();
     let out = check_dir(tmp.path());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
+    let longer = "word ".repeat(220_000);
+    std::fs::write(&p, text.replace("It minimises squared error", &longer)).unwrap();
+    let out = check_dir(tmp.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("b-models/01-linear-regression.md:1: error: file is 1.0 MiB; a bank's text files are limited to 1 MiB (split it, or move data out of the bank)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -344,10 +353,240 @@ fn unparsable_figures_are_errors_at_each_reference_and_unused_ones_warnings() {
     assert_broken(
         "bad-figures",
         &[
-            "a-one/01-q-one.md:14: error: figure `media/truncated.svg` is not a valid SVG (SVG data parsing failed cause unexpected end of stream)",
-            "a-one/01-q-one.md:16: error: figure `media/not-svg.svg` is not a valid SVG (SVG data parsing failed cause unknown token at 1:1)",
-            "a-one/01-q-one.md:22: error: figure `media/truncated.svg` is not a valid SVG (SVG data parsing failed cause unexpected end of stream)",
+            "a-one/01-q-one.md:14: error: figure `media/truncated.svg` is not a valid SVG (unexpected end of stream)",
+            "a-one/01-q-one.md:16: error: figure `media/not-svg.svg` is not a valid SVG (unknown token at 1:1)",
+            "a-one/01-q-one.md:22: error: figure `media/truncated.svg` is not a valid SVG (unexpected end of stream)",
             "media/unused.svg:1: warning: figure is not referenced by any question",
         ],
     );
+}
+
+#[test]
+fn documented_rules_are_enforced_with_what_to_do() {
+    assert_broken(
+        "documented-rules",
+        &[
+            "a-one/01-misspelt-tag.md:3: error: tag `evalutaion` is not in the bank's tag vocabulary; did you mean `evaluation`? use a tag listed under `[tags]` in bank.toml, or add it there",
+            "a-one/02-one-tag.md:3: warning: 1 tag; a question has 2 to 5: add tags from the vocabulary under `[tags]` in bank.toml",
+            "a-one/02-one-tag.md:8: error: part `## Plain English` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer",
+            "a-one/03-noncharacter.md:10: error: Unicode noncharacter U+FFFF in the text; remove it",
+            "bank.toml:2: error: raw HTML `<b>` is not allowed; write it as text, or in backticks to show a tag",
+            "bank.toml:2: error: raw HTML `</b>` is not allowed; write it as text, or in backticks to show a tag",
+            "bank.toml:5: error: date `2026-02-30` is not a calendar date written YYYY-MM-DD (e.g. `2026-11-28`)",
+            "bank.toml:9: error: section letter `AB` must be one capital letter, `A` to `Z`",
+            "bank.toml:10: error: raw HTML `<i>` is not allowed; write it as text, or in backticks to show a tag",
+            "bank.toml:10: error: raw HTML `</i>` is not allowed; write it as text, or in backticks to show a tag",
+        ],
+    );
+}
+
+#[test]
+fn a_warning_alone_does_not_stop_check_or_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("content");
+    copy_dir(&repo().join("tests/fixtures/good"), &bank);
+    // A vocabulary with the fixture's tags: its one-tag questions warn.
+    let toml = std::fs::read_to_string(bank.join("bank.toml")).unwrap();
+    std::fs::write(
+        bank.join("bank.toml"),
+        format!("{toml}\n[tags]\nevaluation = \"metrics\"\nregularisation = \"overfitting\"\nlinear-models = \"regression\"\n"),
+    )
+    .unwrap();
+    let out = check_dir(&bank);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains(": warning: 1 tag;"))
+            .count(),
+        2,
+        "{err}"
+    );
+    let built = qbank(&[
+        "build",
+        "--content",
+        bank.to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
+
+#[test]
+fn dates_letters_and_lone_carriage_returns() {
+    for (date, ok) in [
+        ("2026-11-28", true),
+        ("2024-02-29", true),
+        ("2023-02-29", false),
+        ("2026-1-05", false),
+        ("28.11.2026", false),
+        ("2026-11-28T00:00", false),
+        ("２０２６-11-28", false),
+    ] {
+        assert_eq!(qbank::load::is_iso_date(date), ok, "{date}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("content");
+    copy_dir(&repo().join("tests/fixtures/good"), &bank);
+    let toml = std::fs::read_to_string(bank.join("bank.toml")).unwrap();
+    std::fs::write(
+        bank.join("bank.toml"),
+        toml.replacen("letter = \"A\"", "letter = \"\\u0007\"", 1)
+            .replacen("letter = \"B\"", "letter = \"🎯\"", 1),
+    )
+    .unwrap();
+    let q = bank.join("a-basics/01-overfitting.md");
+    let text = std::fs::read_to_string(&q).unwrap();
+    std::fs::write(
+        &q,
+        text.replacen("instead of learning", "instead\rof learning", 1),
+    )
+    .unwrap();
+    let out = check_dir(&bank);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let b = bank.display();
+    for want in [
+        format!("{b}/a-basics/01-overfitting.md:10: error: control character U+000D (a lone carriage return: save the file with LF or CRLF line endings) in the text; remove it"),
+        format!("{b}/bank.toml:9: error: control character U+0007 in the section letter; remove it"),
+        format!("{b}/bank.toml:15: error: section letter `🎯` must be one capital letter, `A` to `Z`"),
+    ] {
+        assert!(err.lines().any(|l| l == want), "`{want}` missing:\n{err}");
+    }
+}
+
+#[test]
+fn the_shipped_vocabulary_is_the_documented_one_and_is_enforced() {
+    let toml: toml::Table = std::fs::read_to_string(repo().join("content/bank.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let vocabulary: Vec<&String> = toml["tags"].as_table().expect("[tags]").keys().collect();
+    let readme = std::fs::read_to_string(repo().join("content/README.md")).unwrap();
+    let documented: Vec<String> = readme
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("| `")?
+                .split_once("` |")
+                .map(|(t, _)| t.to_string())
+        })
+        .filter(|t| {
+            ![
+                "id",
+                "title`, `subtitle",
+                "description",
+                "date",
+                "[[sections]]",
+                "[tags]",
+            ]
+            .contains(&t.as_str())
+        })
+        .collect();
+    let mut sorted = documented.clone();
+    sorted.sort();
+    let vocabulary: Vec<String> = vocabulary.into_iter().cloned().collect();
+    assert_eq!(
+        vocabulary, sorted,
+        "content/bank.toml [tags] vs content/README.md"
+    );
+    assert_eq!(vocabulary.len(), 20);
+    // And it is live: a misspelt tag in the shipped bank is refused.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("content"), dir.path());
+    let q = dir.path().join("a-foundations/01-ml-vs-programming.md");
+    let text = std::fs::read_to_string(&q).unwrap();
+    let tags_line = text.lines().position(|l| l.starts_with("tags = ")).unwrap() + 1;
+    let first_tag = text
+        .lines()
+        .nth(tags_line - 1)
+        .unwrap()
+        .split('"')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        &q,
+        text.replacen(&format!("\"{first_tag}\""), "\"fundamentlas\"", 1),
+    )
+    .unwrap();
+    let out = check_dir(dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("01-ml-vs-programming.md:{tags_line}: error: tag `fundamentlas` is not in the bank's tag vocabulary; did you mean `fundamentals`?")),
+        "{err}"
+    );
+}
+
+/// `check` on a copy of the good fixture changed by `change`: its exit code
+/// and diagnostics, with the copy's path shown as `c`.
+fn check_changed(change: impl FnOnce(&Path)) -> (Option<i32>, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = dir.path().join("c");
+    copy_dir(&repo().join("tests/fixtures/good"), &bank);
+    change(&bank);
+    let out = check_dir(&bank);
+    let prefix = format!("{}/", bank.display());
+    let lines = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("qbank: "))
+        .map(|l| l.replace(&prefix, "c/"))
+        .collect();
+    (out.status.code(), lines)
+}
+
+#[test]
+fn misplaced_files_and_folders_are_named_for_what_they_are() {
+    let rm_dir = |p: PathBuf| std::fs::remove_dir_all(p).unwrap();
+    assert_eq!(
+        check_changed(|b| {
+            rm_dir(b.join("b-models"));
+            std::fs::write(b.join("b-models"), "x").unwrap();
+        }),
+        (Some(1), vec!["c/bank.toml:17: error: section folder `b-models` is a file, not a folder; put the section's question files in a folder of that name".to_string()])
+    );
+    let (code, lines) = check_changed(|b| {
+        rm_dir(b.join("media"));
+        std::fs::write(b.join("media"), "x").unwrap();
+    });
+    assert_eq!(code, Some(1));
+    assert!(lines.contains(&"c/media:1: error: `media` is a file; it must be the folder of the bank's figures: move the file away".to_string()), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("stray")), "{lines:?}");
+    assert_eq!(
+        check_changed(|b| std::fs::remove_file(b.join("bank.toml")).unwrap()),
+        (Some(1), vec!["c/bank.toml:1: error: no bank.toml here: a bank's folder holds its bank.toml (see content/README.md); pass the bank's folder with --content".to_string()])
+    );
+    for name in ["intro.md", "bank.lock"] {
+        let (code, lines) = check_changed(|b| {
+            let _ = std::fs::remove_file(b.join(name));
+            std::fs::create_dir(b.join(name)).unwrap();
+        });
+        assert_eq!(code, Some(1), "{name}");
+        assert_eq!(lines.len(), 1, "{name}: {lines:?}");
+        assert!(
+            lines[0].starts_with(&format!("c/{name}:1: error: ")),
+            "{lines:?}"
+        );
+    }
+    let (code, lines) = check_changed(|b| {
+        let q = b.join("a-basics/01-overfitting.md");
+        let text = std::fs::read_to_string(&q).unwrap();
+        std::fs::write(
+            &q,
+            text.replace(
+                "tags = [\"evaluation\", \"regularisation\"]",
+                "tags = \"evaluation\"",
+            ),
+        )
+        .unwrap();
+    });
+    assert_eq!(code, Some(1));
+    assert_eq!(lines[0], "c/a-basics/01-overfitting.md:3: error: invalid front matter: invalid type: string \"evaluation\", expected a sequence; write tags as a list: `tags = [\"data\", \"evaluation\"]`");
 }

@@ -153,7 +153,7 @@ fn the_deck_ships_every_referenced_figure_and_nothing_else() {
     let mut expected: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (section, question) in bank.questions() {
         for figure in NoteContent::build(&bank, section, question).unwrap().media {
-            expected.insert(figure.name, figure.bytes);
+            expected.insert(figure.name, figure.bytes.to_vec());
         }
     }
     // Every figure in content/media/ is referenced, so all of them ship.

@@ -4,10 +4,15 @@
 //! readers. None may panic, and whatever the checker passes renders without
 //! live markup.
 //!
+//! Whatever `check` passes, every exporter renders (`check` and `build`
+//! agree), with hostile figures in the bank's media folder.
+//!
 //! The case counts are fixed so the suite runs in seconds; raise them with
 //! `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a longer run.
 //! Cases that once failed are kept in `tests/fuzz.proptest-regressions` and
 //! replayed first on every run.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -92,6 +97,19 @@ const FRAGMENTS: &[&str] = &[
     "\"",
     "'",
     "word ",
+    "C#",
+    " #",
+    " ##\n",
+    "[r]: https://example.com/r\n",
+    "[t][r]",
+    "[a](https://example.com \"t&#31;\")",
+    "&#31;",
+    "&nbsp;",
+    "\u{ffff}",
+    "![x](media/chart.png)",
+    "![x](media/chart.svgz)",
+    "![x](media/strip.svg)",
+    "![x](media/blur.svg)",
 ];
 
 fn fragment() -> impl Strategy<Value = String> {
@@ -146,6 +164,10 @@ fn fixture_root() -> PathBuf {
 fn bank_with(question: qbank::model::Question) -> Bank {
     Bank {
         root: fixture_root(),
+        media: load::load(&fixture_root())
+            .bank
+            .expect("fixture bank")
+            .media,
         id: "fuzz-bank".into(),
         title: "Fuzz".into(),
         subtitle: String::new(),
@@ -345,5 +367,126 @@ proptest! {
                 prop_assert!(note.is_ok(), "{:?}", note.err());
             }
         }
+    }
+}
+
+/// Ordinary Markdown, and (below) the pieces that once made `build` fail
+/// after `check` passed.
+const ORDINARY: &[&str] = &[
+    "word ",
+    "word ",
+    "word ",
+    "σ ",
+    "₹ ",
+    "**bold** ",
+    "*it* ",
+    "`code` ",
+    "\n\n",
+    "\n\n- item\n- item\n\n",
+    "\n\n| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 | 6 |\n\n",
+    "[b](https://example.com \"title\") ",
+    "&amp; ",
+    "\n\n### Sub\n\n",
+    "\n\n![x](media/loss-curves.svg)\n\n",
+    "https://example.com/a/very/long/url/without/spaces/at/all ",
+];
+const HOSTILE: &[&str] = &[
+    "C#",
+    " #",
+    "[t][r] ",
+    "\n\n[r]: https://example.com/r\n",
+    "[a](https://example.com \"t&#31;\") ",
+    "&#31;",
+    "&nbsp;",
+    "\u{ffff}",
+    "\u{200b}",
+    "🎯",
+    "\n\n![x](media/chart.png)\n\n",
+    "\n\n![x](media/chart.svgz)\n\n",
+    "\n\n![x](media/strip.svg)\n\n",
+    "\n\n![x](media/blur.svg)\n\n",
+    "\n\n---\n\n",
+    "\\",
+    "<b>",
+    "Lead-in:",
+    "\t",
+    "  \n",
+];
+
+fn body(min: usize) -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        12 => proptest::sample::select(ORDINARY),
+        1 => proptest::sample::select(HOSTILE),
+    ];
+    proptest::collection::vec(piece, min..16).prop_map(|v| v.concat())
+}
+
+/// A question file of the right shape whose title and parts are made of
+/// [`BODY_FRAGMENTS`]: most pass the structural checks and reach the rules
+/// and the renderers.
+fn well_formed_question() -> impl Strategy<Value = String> {
+    (body(1), body(1), body(1), body(1)).prop_map(|(title, plain, technical, example)| {
+        let title = title.replace('\n', " ").replace("![x]", "x");
+        format!("+++\nid = \"overfitting\"\ntags = [\"evaluation\", \"regularisation\"]\n+++\n\n# {title}\n\n## Plain English\n\n{plain}\n\n## Technical depth\n\n{technical}\n\n## Real-world example\n\n{example}\n")
+    })
+}
+
+/// Figures `build` cannot draw, beside the fixture's good one: `check` must
+/// refuse every question that shows them.
+fn hostile_media(media: &Path) {
+    let svg = |body: &str, w: u32, h: u32| {
+        format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}">{body}</svg>"#)
+    };
+    std::fs::write(media.join("chart.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    std::fs::write(media.join("chart.svgz"), [0x1f, 0x8b, 8, 0]).unwrap();
+    std::fs::write(
+        media.join("strip.svg"),
+        svg("<rect width='9' height='9'/>", 20_000, 5),
+    )
+    .unwrap();
+    std::fs::write(
+        media.join("blur.svg"),
+        svg("<filter id='b'><feGaussianBlur stdDeviation='30'/></filter><rect width='500' height='300' filter='url(#b)'/>", 540, 300),
+    )
+    .unwrap();
+}
+
+proptest! {
+    #![proptest_config(config(12))]
+
+    /// What `check` passes, every exporter renders: the deck, the sheet and
+    /// the booklet are prepared (and dropped, never put in place).
+    #[test]
+    fn what_check_passes_every_exporter_renders(text in prop_oneof![1 => question_text(), 4 => well_formed_question()]) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("content");
+        common::copy_dir(&fixture_root(), &root);
+        hostile_media(&root.join("media"));
+        std::fs::write(root.join("a-basics/01-overfitting.md"), &text).unwrap();
+        let (bank, diags) = check::load_and_check(&root);
+        let Some(bank) = bank else { return Ok(()) };
+        if diags.iter().any(|d| d.is_error()) {
+            return Ok(());
+        }
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let opts = qbank::export::BuildOptions {
+            out_dir: out.clone(),
+            paper: qbank::export::Paper::A4,
+            locked: false,
+            now: 1_767_225_600,
+        };
+        for exporter in qbank::export::available() {
+            let rendered = exporter.export(&bank, &opts);
+            prop_assert!(
+                rendered.is_ok(),
+                "check passed but {} failed: {:#}",
+                exporter.format().extension(),
+                rendered.err().map(anyhow::Error::from).unwrap()
+            );
+        }
+        // Nothing was put in place: the pending files went with their drop.
+        prop_assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+        prop_assert!(!root.join("bank.lock").exists());
     }
 }

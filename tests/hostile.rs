@@ -446,7 +446,7 @@ fn a_fifty_megabyte_part_is_refused_before_it_is_read() {
     assert_refused(
         &ws,
         &[
-            format!("content/{Q1}:1: error: file is 50.0 MiB; a bank's text files are limited to 10 MiB (split it, or move data out of the bank)"),
+            format!("content/{Q1}:1: error: file is 50.0 MiB; a bank's text files are limited to 1 MiB (split it, or move data out of the bank)"),
             UNREFERENCED.to_string(),
         ],
     );
@@ -649,10 +649,22 @@ fn a_broken_or_hand_edited_lock_is_a_clear_error_and_nothing_changes() {
             "apkg",
         ]);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
-        assert!(err.starts_with("error: apkg: "), "{name}: {err}");
-        assert!(err.contains("content/bank.lock"), "{name}: {err}");
+        // A content error, found by the check before anything is rendered.
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.starts_with("content/bank.lock:1: error: "),
+            "{name}: {err}"
+        );
         assert!(err.contains(expected), "{name}: {err}");
+        assert!(err.contains("restore it"), "{name}: {err}");
+        let checked = ws.check();
+        assert_eq!(
+            checked.status.code(),
+            Some(1),
+            "{name}: {}",
+            stderr(&checked)
+        );
+        assert!(stderr(&checked).starts_with("content/bank.lock:1: error: "));
         assert_eq!(ws.snapshot(), before, "{name}: something changed");
     }
 }
@@ -763,4 +775,557 @@ fn a_missing_output_folder_is_created_and_a_file_in_its_place_is_a_clear_error()
         std::fs::read_to_string(ws.dir.path().join("taken")).unwrap(),
         "a file"
     );
+}
+
+/// Run qbank in the workspace, failing the test (and killing qbank) if it
+/// has not finished within `secs` seconds: a hang is a failure, not a stuck
+/// test run. Returns the output and how long it took.
+fn run_within(ws: &Workspace, args: &[&str], secs: u64) -> (Output, std::time::Duration) {
+    let child = Command::new(env!("CARGO_BIN_EXE_qbank"))
+        .args(args)
+        .current_dir(ws.dir.path())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run qbank");
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(child.wait_with_output());
+    });
+    match receive.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(out) => (out.expect("qbank output"), started.elapsed()),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("qbank {args:?} was still running after {secs} s");
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success());
+}
+
+/// `check` and `build` both refuse the bank within 10 s, exit 1, with a
+/// diagnostic line containing every one of `expected`; nothing is written.
+fn assert_refused_within(ws: &Workspace, expected: &[&str]) {
+    for args in [
+        &["check", "--content", "content"][..],
+        &["build", "--content", "content", "--out", "out"][..],
+    ] {
+        let (out, took) = run_within(ws, args, 10);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        for want in expected {
+            assert!(
+                err.lines().any(|l| l.contains(want)),
+                "{args:?}: `{want}` missing from:\n{err}"
+            );
+        }
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{args:?} took {took:?}"
+        );
+    }
+    assert!(!ws.out().exists(), "a refused bank was built");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_folder_where_a_file_belongs_is_refused_without_hanging() {
+    const NOT_REGULAR: &str = "error: not a regular file (a folder, pipe, socket or device); qbank reads only regular files";
+    for place in ["a-basics/03-pipe.md", "intro.md", "media/pipe.svg"] {
+        let ws = Workspace::new();
+        let _ = std::fs::remove_file(ws.file(place));
+        mkfifo(&ws.file(place));
+        assert_refused_within(&ws, &[&format!("content/{place}:1: {NOT_REGULAR}")]);
+    }
+    // A pipe as the lock, or a folder: a content error with what to do.
+    for make in [mkfifo as fn(&Path), |p: &Path| {
+        std::fs::create_dir(p).unwrap()
+    }] {
+        let ws = Workspace::new();
+        make(&ws.file("bank.lock"));
+        assert_refused_within(
+            &ws,
+            &["content/bank.lock:1: error: bank.lock is not a regular file (a folder, pipe or device); remove it and run `qbank build` to write a new one, or restore it from git"],
+        );
+    }
+    // apply-csv: a pipe in the bank, or a pipe given as the sheet.
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let sheet = ws.csv().display().to_string();
+    mkfifo(&ws.file("a-basics/03-pipe.md"));
+    let (out, _) = run_within(&ws, &["apply-csv", &sheet, "--content", "content"], 10);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("content/a-basics/03-pipe.md:1: {NOT_REGULAR}")));
+    std::fs::remove_file(ws.file("a-basics/03-pipe.md")).unwrap();
+    let pipe = ws.dir.path().join("sheet.csv");
+    mkfifo(&pipe);
+    let (out, _) = run_within(&ws, &["apply-csv", "sheet.csv", "--content", "content"], 10);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_as_the_lock_is_refused_even_inside_the_bank() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    std::fs::rename(ws.file("bank.lock"), ws.file("a-basics/lock.toml")).unwrap();
+    std::os::unix::fs::symlink("a-basics/lock.toml", ws.file("bank.lock")).unwrap();
+    std::fs::remove_dir_all(ws.out()).unwrap();
+    assert_refused_within(&ws, &["content/bank.lock:1: error: bank.lock is a symbolic link; qbank rewrites the lock on every build, so it must be a regular file in the content folder: replace the link with the file it points to"]);
+}
+
+#[test]
+fn oversized_figures_and_media_are_refused_before_they_are_read() {
+    let ws = Workspace::new();
+    let mut big = std::fs::read(ws.file("media/loss-curves.svg")).unwrap();
+    let close = big.len() - "</svg>\n".len();
+    big.splice(
+        close..close,
+        "<!-- padding -->\n"
+            .repeat(9 * 1024 * 1024 / 17)
+            .into_bytes(),
+    );
+    ws.write("media/loss-curves.svg", &big);
+    let line = line_of(&ws.read(Q1), "![Training");
+    assert_refused_within(
+        &ws,
+        &[
+            "content/media/loss-curves.svg:1: error: file is 9.0 MiB; figures are limited to 2 MiB",
+            // The reference is not reported a second time as missing.
+        ],
+    );
+    let err = stderr(&ws.check());
+    assert!(!err.contains(&format!("{Q1}:{line}")), "{err}");
+}
+
+#[test]
+fn terminal_control_sequences_from_content_and_file_names_are_printed_escaped() {
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "id = \"overfitting\"",
+        "id = \"\\u001b[2J\\u001b]0;owned\\u0007\"",
+    );
+    ws.edit(
+        Q1,
+        "tags = [\"evaluation\", \"regularisation\"]",
+        "tags = [\"\\u009b31m\"]",
+    );
+    ws.write("a-basics/03-x\nforged.md:1: error: fake.md", "");
+    let out = ws.check();
+    assert_eq!(out.status.code(), Some(1));
+    let bytes = &out.stderr;
+    for control in [0x1b_u8, 0x07, b'\r'] {
+        assert!(
+            !bytes.contains(&control),
+            "raw control {control:#x} printed"
+        );
+    }
+    let err = stderr(&out);
+    assert!(!err.contains('\u{9b}'), "raw CSI printed");
+    assert!(
+        err.contains("invalid id `\\u{1b}[2J\\u{1b}]0;owned\\u{7}`"),
+        "{err}"
+    );
+    assert!(err.contains("invalid tag `\\u{9b}31m`"), "{err}");
+    assert!(
+        err.contains("content/a-basics/03-x\\u{a}forged.md:1: error: fake.md:1: error: empty file"),
+        "{err}"
+    );
+    // Every line is a diagnostic of a real file or the summary.
+    for line in err.lines() {
+        assert!(
+            line.starts_with("content/") || line.starts_with("qbank: "),
+            "forged line: {line}"
+        );
+    }
+    // The bank id too.
+    let ws = Workspace::new();
+    ws.edit(
+        "bank.toml",
+        "id = \"fixture-bank\"",
+        "id = \"\\u001b]2;x\\u0007\"",
+    );
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out.stderr.contains(&0x1b), "{}", stderr(&out));
+    assert!(stderr(&out).contains("invalid bank id `\\u{1b}]2;x\\u{7}`"));
+}
+
+/// A figure file `name` in the workspace, shown by the first question
+/// instead of its own figure. Returns the line that shows it.
+fn show_figure(ws: &Workspace, name: &str, bytes: &[u8]) -> usize {
+    std::fs::write(ws.file(&format!("media/{name}")), bytes).unwrap();
+    ws.edit(Q1, "(media/loss-curves.svg)", &format!("(media/{name})"));
+    std::fs::remove_file(ws.file("media/loss-curves.svg")).unwrap();
+    line_of(&ws.read(Q1), "![Training")
+}
+
+#[test]
+fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
+    let svg = |body: &str, w: u32, h: u32| {
+        format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{w}" height="{h}">{body}</svg>"#
+        )
+    };
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
+    let gz = {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(svg("<rect width='5' height='5'/>", 10, 10).as_bytes())
+            .unwrap();
+        enc.finish().unwrap()
+    };
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        ("chart.png", png, "figure `media/chart.png` is not an SVG; figures are `.svg` files (draw it as SVG, or convert it)".into()),
+        ("chart.svgz", gz.clone(), "figure `media/chart.svgz` is not an SVG; figures are `.svg` files (draw it as SVG, or convert it)".into()),
+        ("packed.svg", gz, "figure `media/packed.svg` is not a valid SVG (it is gzip-compressed (.svgz); save it as plain .svg)".into()),
+        ("strip.svg", svg("<rect width='5' height='5'/>", 10_000, 10).into_bytes(), "figure `media/strip.svg` is 10000 × 10 units: more than 20 times as wide as it is high or the other way round; give it proportions that fit a page and a card".into()),
+        ("blur.svg", svg(&format!("<filter id='b'><feGaussianBlur stdDeviation='40'/></filter>{}", "<rect width='500' height='500' filter='url(#b)'/>".repeat(2000)), 540, 400).into_bytes(), "figure `media/blur.svg` is an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes".into()),
+        ("busy.svg", svg(&"<rect width='5' height='5'/>".repeat(20_000), 540, 400).into_bytes(), "figure `media/busy.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
+        ("bomb.svg", {
+            let mut body = String::from("<defs><rect id='l0' width='1' height='1'/>");
+            for i in 1..12 {
+                body.push_str(&format!("<g id='l{i}'>{}</g>", format!("<use xlink:href='#l{}'/>", i - 1).repeat(10)));
+            }
+            body.push_str("</defs><use xlink:href='#l11'/>");
+            svg(&body, 540, 400).into_bytes()
+        }, "figure `media/bomb.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
+        // 4,990 half-transparent circles the size of the figure: under the
+        // element limit, but minutes to draw.
+        ("stacked.svg", svg(&"<circle cx='270' cy='200' r='280' fill='#336' fill-opacity='0.3'/>".repeat(4990), 540, 400).into_bytes(), "figure `media/stacked.svg` is an SVG that paints ".into()),
+        ("scribble.svg", svg(&format!("<path d='M0,0{}' stroke='black' fill='none'/>", (0..150_000).map(|i| format!(" L{},{}", i * 7 % 540, i * 13 % 400)).collect::<String>()), 540, 400).into_bytes(), "figure `media/scribble.svg` is an SVG of 150001 path segments (at most 100000); simplify its paths".into()),
+        // A marker of 200 shapes on each of 40,000 vertices: once 21.6 s and
+        // 4 GB to check.
+        ("marked.svg", svg(&format!("<defs><marker id='m' markerWidth='1' markerHeight='1'>{}</marker></defs><path d='M0,0{}' stroke='black' fill='none' marker-mid='url(#m)'/>", "<rect width='0.1' height='0.1'/>".repeat(200), (0..40_000).map(|i| format!(" L{},{}", i * 7 % 540, i * 13 % 400)).collect::<String>()), 540, 400).into_bytes(), "figure `media/marked.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
+        // One text element of 1.9 million characters: once over 120 s and
+        // 1.4 GB to check.
+        ("wordy.svg", svg(&format!("<text x='0' y='20' font-size='4'>{}</text>", "recall precision ".repeat(110_000)), 540, 400).into_bytes(), "figure `media/wordy.svg` is an SVG of more than 5000 elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it".into()),
+        ("loop.svg", svg("<g id='a'><use href='#b'/></g><g id='b'><use href='#a'/></g>", 540, 400).into_bytes(), "figure `media/loop.svg` is an SVG whose `<use>` elements refer to themselves in a loop".into()),
+        ("emoji.svg", svg("<text x='10' y='40' font-size='30'>fast 🚀</text>", 540, 400).into_bytes(), "figure `media/emoji.svg` has text with the character `🚀` (U+1F680), which the bundled fonts cannot draw; change the figure".into()),
+    ];
+    for (name, bytes, message) in cases {
+        let ws = Workspace::new();
+        let line = show_figure(&ws, name, &bytes);
+        assert_refused_within(&ws, &[&format!("content/{Q1}:{line}: error: {message}")]);
+    }
+
+    // U+001F in a link title, written as a character reference.
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "instead of learning the pattern.",
+        "instead of learning [the pattern](https://example.com \"a&#31;b\").",
+    );
+    let line = line_of(&ws.read(Q1), "[the pattern]");
+    assert_refused_within(
+        &ws,
+        &[&format!(
+            "content/{Q1}:{line}: error: control character U+001F in a link title; remove it"
+        )],
+    );
+
+    // The same in the question's title (found by the fuzzing in tests/fuzz.rs).
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "# What is overfitting?",
+        "# What is [overfitting](https://example.com \"a&#31;b\")?",
+    );
+    let line = line_of(&ws.read(Q1), "# What is");
+    assert_refused_within(
+        &ws,
+        &[&format!(
+            "content/{Q1}:{line}: error: control character U+001F in a link title; remove it"
+        )],
+    );
+
+    // A bank id too long to name a file.
+    let ws = Workspace::new();
+    let long = ["word"; 50].join("-");
+    ws.edit(
+        "bank.toml",
+        "id = \"fixture-bank\"",
+        &format!("id = \"{long}\""),
+    );
+    assert_refused_within(
+        &ws,
+        &["content/bank.toml:1: error: bank id is 249 characters long; it names the output files, so keep it to 64"],
+    );
+}
+
+#[test]
+fn an_output_folder_inside_the_bank_is_refused() {
+    let ws = Workspace::new();
+    for out in [
+        "content",
+        "content/out",
+        "content/../content/x/y",
+        "./content/",
+    ] {
+        let built = ws.run(&["build", "--content", "content", "--out", out]);
+        let err = stderr(&built);
+        assert_eq!(built.status.code(), Some(2), "{out}: {err}");
+        assert!(
+            err.starts_with(&format!("error: the output folder {out} is inside the content folder content; outputs would become part of the bank: choose an --out outside it")),
+            "{out}: {err}"
+        );
+    }
+    assert!(!ws.file("out").exists() && !ws.file("x").exists());
+    assert!(!ws.file("fixture-bank.apkg").exists() && !ws.file("bank.lock").exists());
+    // Beside the bank is fine, even with a name that starts the same.
+    let built = ws.run(&["build", "--content", "content", "--out", "content-out"]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+}
+
+#[test]
+fn no_output_and_no_lock_change_unless_every_output_can_be_written() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let before = |ws: &Workspace| {
+        [
+            std::fs::read(ws.apkg()).unwrap(),
+            std::fs::read(ws.csv()).unwrap(),
+            std::fs::read(ws.file("bank.lock")).unwrap(),
+        ]
+    };
+    let earlier = before(&ws);
+    ws.edit(Q1, "Overfitting is when", "Overfitting happens when");
+    // The booklet's place is taken by a folder: the deck and the sheet
+    // render fine, but none of them, nor the lock, may change.
+    let pdf = ws.out().join("fixture-bank.pdf");
+    std::fs::remove_file(&pdf).unwrap();
+    std::fs::create_dir(&pdf).unwrap();
+    let out = ws.build();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("fixture-bank.pdf: a folder is in its place; move it away"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(before(&ws), earlier, "an output or the lock changed");
+    let names: Vec<String> = std::fs::read_dir(ws.out())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "temporary files left: {names:?}");
+    // Once the folder is gone, the same build writes everything.
+    std::fs::remove_dir(&pdf).unwrap();
+    assert_eq!(ws.build().status.code(), Some(0));
+    assert_ne!(before(&ws), earlier);
+    assert!(pdf.is_file());
+}
+
+#[test]
+fn a_title_ending_in_a_hash_and_link_definitions_ending_a_part_reach_every_output() {
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "# What is overfitting? How do you detect it and fix it?",
+        "# Is overfitting different in C#",
+    );
+    ws.edit(
+        Q1,
+        "instead of learning the pattern.",
+        "instead of learning [the pattern][docs].\n\n[docs]: https://example.com/overfitting \"Overfitting\"",
+    );
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let notes = apkg_fields(&ws.apkg());
+    let note = notes
+        .iter()
+        .find(|f| f.iter().any(|x| x == "overfitting"))
+        .expect("the note");
+    assert_eq!(note[0], "Is overfitting different in C#");
+    assert!(
+        note[1].contains(
+            r#"<a href="https://example.com/overfitting" title="Overfitting">the pattern</a>"#
+        ),
+        "{}",
+        note[1]
+    );
+    let rows = csv_rows(&ws.csv());
+    let row = rows.iter().find(|r| r["id"] == "overfitting").unwrap();
+    assert_eq!(row["question"], "Is overfitting different in C#");
+    assert!(
+        row["plain_english"].ends_with("[docs]: https://example.com/overfitting \"Overfitting\""),
+        "{}",
+        row["plain_english"]
+    );
+    // The closing sequence CommonMark defines is still dropped.
+    ws.edit(
+        Q1,
+        "# Is overfitting different in C#",
+        "# Is overfitting different ##",
+    );
+    assert_eq!(ws.build().status.code(), Some(0));
+    let notes = apkg_fields(&ws.apkg());
+    assert!(notes.iter().any(|f| f[0] == "Is overfitting different"));
+}
+
+#[test]
+fn a_part_that_shows_nothing_is_refused() {
+    for body in [
+        "---",
+        "[x]: https://example.com",
+        "\u{200b}\u{2060}",
+        "&nbsp;",
+        "** **",
+        "-",
+    ] {
+        let ws = Workspace::new();
+        ws.edit(
+            Q1,
+            "Overfitting is when your model memorises the training data instead of learning the pattern.",
+            body,
+        );
+        let line = line_of(&ws.read(Q1), "## Plain English");
+        assert_refused_within(
+            &ws,
+            &[&format!("content/{Q1}:{line}: error: part `## Plain English` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer")],
+        );
+    }
+}
+
+/// Run qbank in the workspace with its address space capped at `mib` MiB
+/// (`ulimit -v`): an allocation beyond it fails, and so does the run.
+fn run_capped(ws: &Workspace, args: &[&str], mib: u64) -> Output {
+    let mut command = format!(
+        "ulimit -v {}; exec '{}'",
+        mib * 1024,
+        env!("CARGO_BIN_EXE_qbank")
+    );
+    for a in args {
+        command.push_str(&format!(" '{a}'"));
+    }
+    Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(ws.dir.path())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .expect("run qbank")
+}
+
+#[test]
+fn a_large_figure_shown_many_times_is_held_once() {
+    let ws = Workspace::new();
+    // A 2 MiB figure (the most a figure may be), shown ten times.
+    let svg = ws.read("media/loss-curves.svg");
+    let pad = "x".repeat(2 * 1024 * 1024 - svg.len() - 100);
+    ws.write(
+        "media/loss-curves.svg",
+        svg.replace("</svg>", &format!("<!-- {pad} --></svg>")),
+    );
+    let figure = "![Training and validation loss diverging](media/loss-curves.svg)";
+    ws.edit(Q1, figure, &[figure; 10].join("\n\n"));
+    let started = std::time::Instant::now();
+    let out = run_capped(
+        &ws,
+        &["build", "--content", "content", "--out", "out"],
+        1024,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The deck carries it once.
+    let zip = zip::ZipArchive::new(std::fs::File::open(ws.apkg()).unwrap()).unwrap();
+    assert_eq!(zip.len(), 3, "collection, media map and one figure");
+
+    // Five thousand times: refused by check, quickly, at the eleventh.
+    ws.edit(Q1, figure, &[figure; 4991].join("\n\n"));
+    let text = ws.read(Q1);
+    let eleventh = 1 + text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("![Training"))
+        .nth(10)
+        .unwrap()
+        .0;
+    std::fs::remove_dir_all(ws.out()).unwrap();
+    assert_refused_within(
+        &ws,
+        &[&format!("content/{Q1}:{eleventh}: error: more than 10 figures in one question (this is figure 11); keep the ones the answer needs")],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn apply_csv_with_a_hidden_pipe_in_the_bank_finishes() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    // Edit one cell of the sheet, as a reviewer would.
+    let text = std::fs::read_to_string(ws.csv()).unwrap();
+    let edited = text.replacen("Overfitting is when", "Overfitting happens when", 1);
+    assert_ne!(edited, text);
+    std::fs::write(ws.dir.path().join("reviewed.csv"), edited).unwrap();
+    // A pipe the loader skips (hidden), which copying the bank must skip too.
+    mkfifo(&ws.file(".pipe"));
+    let (out, _) = run_within(
+        &ws,
+        &["apply-csv", "reviewed.csv", "--content", "content"],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(ws.read(Q1).contains("Overfitting happens when"));
+}
+
+#[test]
+fn a_title_ending_in_a_hash_survives_the_review_sheet() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let text = std::fs::read_to_string(ws.csv()).unwrap();
+    let edited = text.replacen(
+        "What is overfitting? How do you detect it and fix it?",
+        "How do you detect overfitting in C#",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(ws.dir.path().join("reviewed.csv"), edited).unwrap();
+    let out = ws.run(&["apply-csv", "reviewed.csv", "--content", "content"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(ws
+        .read(Q1)
+        .contains("\n# How do you detect overfitting in C#\n"));
+    assert_eq!(ws.build().status.code(), Some(0));
+    let rows = csv_rows(&ws.csv());
+    let row = rows.iter().find(|r| r["id"] == "overfitting").unwrap();
+    assert_eq!(row["question"], "How do you detect overfitting in C#");
+}
+
+#[test]
+fn a_lock_far_larger_than_its_bank_is_refused_before_it_is_read() {
+    let ws = Workspace::new();
+    assert_eq!(ws.build().status.code(), Some(0));
+    let mut lock = ws.read("bank.lock");
+    lock.push_str(&format!("# {}\n", "x".repeat(70 * 1024 * 1024)));
+    ws.write("bank.lock", &lock);
+    let (out, took) = run_within(&ws, &["check", "--content", "content"], 10);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("content/bank.lock:1: error: bank.lock is 70.0 MiB, more than the "),
+        "{err}"
+    );
+    assert!(
+        err.contains("a lock may hold; restore it from git"),
+        "{err}"
+    );
+    assert!(took < std::time::Duration::from_secs(10));
 }

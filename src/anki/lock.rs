@@ -328,7 +328,7 @@ fn retire(bank_id: &str, last: &NoteRecord, now: i64) -> NoteRecord {
         .iter()
         .map(|name| MediaFile {
             name: name.clone(),
-            bytes: Vec::new(),
+            bytes: Vec::new().into(),
         })
         .collect();
     NoteRecord {

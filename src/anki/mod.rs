@@ -24,10 +24,10 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format};
+use crate::export::{BuildOptions, ExportError, Exporter, Format, Rendered};
 use crate::model::Bank;
 use crate::note::{media_name, render_markdown, strip_html, MediaFile, NoteContent};
-use crate::output::{prepare_atomic, write_atomic};
+use crate::output::prepare_atomic;
 
 use collection::{field_checksum, tags_column, CardRow, ColRow, NoteRow};
 use ids::{past_millis, IdAllocator};
@@ -71,7 +71,7 @@ impl Exporter for AnkiExporter {
         Format::Apkg
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
+    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
         let ids = DeckIds::new(bank);
         let theme = theme::read(&bank.root).map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
@@ -113,17 +113,18 @@ impl Exporter for AnkiExporter {
 
         deck.add_retired(&plan.lock)?;
         let deck = deck.finish(&css, &plan.lock)?;
-        // The package is written in full beside its place first, so an
-        // unwritable output folder fails before the lock changes. Then the
-        // lock: the package is a pure function of bank + lock, so if putting
-        // the package in place fails, the next build writes the same one.
+        // Package and lock are prepared beside their places; the build puts
+        // the package in place with every other output, the lock last.
         let out = opts.output_path(bank, Format::Apkg);
         let package = prepare_atomic(&out, |file| deck.write_package(file))?;
+        let mut rendered = Rendered::output(plan.summary(), package);
         if lock_changes {
-            write_atomic(&lock_path, lock_text.as_bytes())?;
+            let lock = prepare_atomic(&lock_path, |file| {
+                std::io::Write::write_all(file, lock_text.as_bytes()).map_err(Into::into)
+            })?;
+            rendered.bank_files.push(lock);
         }
-        package.commit()?;
-        Ok(plan.summary())
+        Ok(rendered)
     }
 }
 
@@ -515,8 +516,8 @@ impl<'a> DeckWriter<'a> {
 fn retired_figure(bank: &Bank, name: &str) -> Option<MediaFile> {
     let (base, ext) = name.rsplit_once('.')?;
     let (stem, _) = base.rsplit_once('-')?;
-    let path = bank.figure_path(&format!("media/{stem}.{ext}"))?;
-    let bytes = std::fs::read(path).ok()?;
+    // The figure as the loader read it (a plain, size-limited file).
+    let bytes = bank.figure_bytes(&format!("media/{stem}.{ext}"))?;
     (media_name(&format!("{stem}.{ext}"), &bytes) == name).then(|| MediaFile {
         name: name.to_string(),
         bytes,
@@ -545,6 +546,7 @@ mod tests {
     fn bank(title: &str, sections: &[(&str, &str, &str)]) -> Bank {
         Bank {
             root: PathBuf::from("content"),
+            media: Default::default(),
             id: "b".into(),
             title: title.into(),
             subtitle: String::new(),

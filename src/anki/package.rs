@@ -67,7 +67,7 @@ mod tests {
     fn media() -> Vec<MediaFile> {
         vec![MediaFile {
             name: "fig-0123456789ab.svg".into(),
-            bytes: b"<svg/>".to_vec(),
+            bytes: b"<svg/>".to_vec().into(),
         }]
     }
 
@@ -100,7 +100,7 @@ mod tests {
     fn path_names_are_refused() {
         let bad = vec![MediaFile {
             name: "../x.svg".into(),
-            bytes: vec![],
+            bytes: Vec::new().into(),
         }];
         assert!(write_package(b"db", &bad).is_err());
     }

@@ -18,9 +18,9 @@ use typst::WorldExt;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format, Paper};
+use crate::export::{BuildOptions, ExportError, Exporter, Format, Paper, Rendered};
 use crate::model::Bank;
-use crate::output::write_atomic;
+use crate::output::prepare_atomic;
 use world::BookletWorld;
 
 /// The built-in page design.
@@ -179,7 +179,7 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
     let template = template(bank)?;
     let data = document::BookletData::new(bank, paper).to_json();
     let today = booklet_date(bank);
-    let world = BookletWorld::new(template.text, data, bank.media_dir(), today);
+    let world = BookletWorld::new(template.text, data, bank.media.clone(), today);
     let theme = template.theme.as_deref();
     let fail = |diags: &[SourceDiagnostic]| {
         let lines: Vec<String> = diags
@@ -225,17 +225,20 @@ impl Exporter for PdfExporter {
         Format::Pdf
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
+    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
         let booklet = render(bank, opts.paper)?;
         let path = opts.output_path(bank, Format::Pdf);
-        write_atomic(&path, &booklet.bytes)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))?;
-        Ok(format!(
+        let pending = prepare_atomic(&path, |file| {
+            std::io::Write::write_all(file, &booklet.bytes).map_err(Into::into)
+        })
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))?;
+        let summary = format!(
             "pdf: {} pages, {} KB → {}",
             booklet.page_count,
             booklet.bytes.len().div_ceil(1024),
             path.display()
-        ))
+        );
+        Ok(Rendered::output(summary, pending))
     }
 }
 

@@ -1,13 +1,10 @@
 //! The booklet's Typst world: everything the typesetter may read, and nothing
 //! else. It serves the template (built in, or the bank's own
 //! `theme/booklet.typ`), the booklet data as `/data.json`, the bundled fonts,
-//! and the figures under the bank's `media/` folder. Every other path is
+//! and the figures of the bank's `media/` folder, as the loader read them
+//! (plain files, size-limited, held once in [`Media`]). Every other path is
 //! refused and no system font is ever read, so no file outside the bank can
 //! reach the PDF and the same bank always gives the same pages.
-
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::Mutex;
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
@@ -17,6 +14,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
 use crate::fonts as bundled;
+use crate::model::Media;
 
 /// The virtual path of the template.
 pub(crate) const TEMPLATE_PATH: &str = "/booklet.typ";
@@ -24,8 +22,6 @@ pub(crate) const TEMPLATE_PATH: &str = "/booklet.typ";
 pub(crate) const DATA_PATH: &str = "/data.json";
 /// Figures are served from this virtual folder, one plain file name deep.
 pub(crate) const MEDIA_PREFIX: &str = "/media/";
-/// The largest figure the world hands to the typesetter.
-const MAX_FIGURE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The bundled faces, parsed once per process.
 fn fonts() -> &'static (LazyHash<FontBook>, Vec<Font>) {
@@ -61,25 +57,22 @@ pub(crate) fn file_id(path: &str) -> FileId {
 pub(crate) struct BookletWorld {
     template: Source,
     data: Bytes,
-    media_dir: PathBuf,
+    media: Media,
     today: Option<Datetime>,
-    /// Figures already read in this compilation.
-    media: Mutex<HashMap<FileId, FileResult<Bytes>>>,
 }
 
 impl BookletWorld {
     pub(crate) fn new(
         template: String,
         data: Vec<u8>,
-        media_dir: PathBuf,
+        media: Media,
         today: Option<Datetime>,
     ) -> BookletWorld {
         BookletWorld {
             template: Source::new(file_id(TEMPLATE_PATH), template),
             data: Bytes::new(data),
-            media_dir,
+            media,
             today,
-            media: Mutex::new(HashMap::new()),
         }
     }
 
@@ -90,19 +83,15 @@ impl BookletWorld {
 
     fn read_media(&self, id: FileId) -> FileResult<Bytes> {
         let vpath = id.get().vpath().get_with_slash();
-        let denied = || FileError::AccessDenied;
-        let name = vpath.strip_prefix(MEDIA_PREFIX).ok_or_else(denied)?;
-        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(denied());
-        }
-        let path = self.media_dir.join(name);
-        // A plain file inside media/: no symbolic link, FIFO or device.
-        let meta = std::fs::symlink_metadata(&path).map_err(|e| FileError::from_io(e, &path))?;
-        if !meta.file_type().is_file() || meta.len() > MAX_FIGURE_BYTES {
-            return Err(denied());
-        }
-        let bytes = std::fs::read(&path).map_err(|e| FileError::from_io(e, &path))?;
-        Ok(Bytes::new(bytes))
+        let name = vpath
+            .strip_prefix(MEDIA_PREFIX)
+            .filter(|n| !n.is_empty() && !n.contains(['/', '\\']) && !n.starts_with('.'))
+            .ok_or(FileError::AccessDenied)?;
+        let bytes = self
+            .media
+            .get(name)
+            .ok_or_else(|| FileError::NotFound(vpath.into()))?;
+        Ok(Bytes::new(bytes.clone()))
     }
 }
 
@@ -137,11 +126,7 @@ impl World for BookletWorld {
         if id == self.template.id() {
             return Ok(Bytes::from_string(self.template.text().to_string()));
         }
-        let mut cache = self.media.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(id)
-            .or_insert_with(|| self.read_media(id))
-            .clone()
+        self.read_media(id)
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -157,18 +142,15 @@ impl World for BookletWorld {
 mod tests {
     use super::*;
 
-    fn world(media: &std::path::Path) -> BookletWorld {
-        BookletWorld::new(String::new(), b"{}".to_vec(), media.to_path_buf(), None)
+    fn world() -> BookletWorld {
+        let mut media = Media::default();
+        media.insert("a.svg", std::sync::Arc::from(&b"<svg/>"[..]));
+        BookletWorld::new(String::new(), b"{}".to_vec(), media, None)
     }
 
     #[test]
-    fn serves_the_data_and_figures_inside_media_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let media = dir.path().join("media");
-        std::fs::create_dir(&media).unwrap();
-        std::fs::write(media.join("a.svg"), "<svg/>").unwrap();
-        std::fs::write(dir.path().join("secret.txt"), "no").unwrap();
-        let w = world(&media);
+    fn serves_the_data_and_the_banks_figures_only() {
+        let w = world();
         assert_eq!(w.file(file_id(DATA_PATH)).unwrap().as_slice(), b"{}");
         assert_eq!(
             w.file(file_id("/media/a.svg")).unwrap().as_slice(),
@@ -180,6 +162,7 @@ mod tests {
             "/etc/passwd",
             "/media/.hidden",
             "/media/sub/a.svg",
+            "/media/b.svg",
         ] {
             let Ok(vpath) = VirtualPath::new(path) else {
                 continue;
@@ -187,17 +170,6 @@ mod tests {
             let id = RootedPath::new(VirtualRoot::Project, vpath).intern();
             assert!(w.file(id).is_err(), "{path} was served");
         }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn refuses_a_symbolic_link_in_media() {
-        let dir = tempfile::tempdir().unwrap();
-        let media = dir.path().join("media");
-        std::fs::create_dir(&media).unwrap();
-        std::fs::write(dir.path().join("outside.svg"), "<svg/>").unwrap();
-        std::os::unix::fs::symlink(dir.path().join("outside.svg"), media.join("l.svg")).unwrap();
-        assert!(world(&media).file(file_id("/media/l.svg")).is_err());
     }
 
     #[test]

@@ -402,7 +402,9 @@ fn read_sheet(
 /// `content` and work out (and check) every file change, writing nothing.
 pub fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
     let name = sheet_path.display().to_string();
-    let bytes = fs::read(sheet_path).with_context(|| format!("cannot read {name}"))?;
+    let bytes =
+        crate::load::read_regular_file(sheet_path, crate::load::MAX_SHEET_BYTES, "review sheets")
+            .with_context(|| format!("cannot read {name}"))?;
     if !content.is_dir() {
         return Err(anyhow!("content folder `{}` not found", content.display()).into());
     }

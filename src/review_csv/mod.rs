@@ -14,7 +14,7 @@ pub mod formula;
 pub mod read;
 pub mod xlsx;
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format};
+use crate::export::{BuildOptions, ExportError, Exporter, Format, Rendered};
 use crate::model::{Bank, PartKind};
 
 /// The sheet's columns, in order.
@@ -68,7 +68,7 @@ impl Exporter for ReviewCsvExporter {
         Format::Csv
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<String, ExportError> {
+    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
         let path = opts.output_path(bank, Format::Csv);
         // Only the earlier sheet's id → hash map is kept while the new one is
         // streamed into place, row by row.
@@ -76,7 +76,7 @@ impl Exporter for ReviewCsvExporter {
             .ok()
             .and_then(|bytes| export::previous_hashes(&bytes));
         let mut keys = Vec::new();
-        crate::output::write_atomic_with(&path, |file| {
+        let sheet = crate::output::prepare_atomic(&path, |file| {
             let rows = bank.questions().map(|(s, q)| export::row(bank, s, q));
             keys = export::write_csv(file, rows)?;
             Ok(())
@@ -89,7 +89,7 @@ impl Exporter for ReviewCsvExporter {
             summary.push('\n');
             summary.push_str(&line);
         }
-        Ok(summary)
+        Ok(Rendered::output(summary, sheet))
     }
 }
 

@@ -468,7 +468,7 @@ impl crate::export::Exporter for ReviewXlsxExporter {
         &self,
         bank: &Bank,
         opts: &crate::export::BuildOptions,
-    ) -> Result<String, crate::export::ExportError> {
+    ) -> Result<crate::export::Rendered, crate::export::ExportError> {
         let path = opts.output_path(bank, crate::export::Format::Xlsx);
         let oversized = oversized_cells(bank, "error");
         if !oversized.is_empty() {
@@ -478,13 +478,16 @@ impl crate::export::Exporter for ReviewXlsxExporter {
             )));
         }
         let bytes = workbook_bytes(bank)?;
-        crate::output::write_atomic(&path, &bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(format!(
+        let pending = crate::output::prepare_atomic(&path, |file| {
+            std::io::Write::write_all(file, &bytes).map_err(Into::into)
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
+        let summary = format!(
             "xlsx: {} ({} questions)",
             path.display(),
             bank.question_count()
-        ))
+        );
+        Ok(crate::export::Rendered::output(summary, pending))
     }
 }
 
