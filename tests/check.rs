@@ -483,6 +483,8 @@ fn the_shipped_vocabulary_is_the_documented_one_and_is_enforced() {
                 "title`, `subtitle",
                 "description",
                 "date",
+                "author",
+                "lang",
                 "[[sections]]",
                 "[tags]",
             ]
