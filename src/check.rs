@@ -200,8 +200,8 @@ pub const MAX_FIGURES_SHOWN: usize = 10;
 
 /// How many Markdown elements may be open inside each other. Real answers
 /// use a handful (a list in a list item, bold inside, a link); thousands
-/// would exhaust the booklet renderer's stack.
-pub const MAX_NESTING: usize = 32;
+/// would exhaust the booklet renderer's stack, and Typst stops at about 14 nested lists.
+pub const MAX_NESTING: usize = 16;
 
 /// Does `markdown` show anything a reader can see: a visible character in
 /// its text or code, or a figure?

@@ -476,8 +476,8 @@ fn nesting_up_to_the_limit_builds_every_format() {
     let ws = Workspace::new();
     let deep = format!(
         "{}**_[deep](https://a.b)_** x\n\n{}quote",
-        "- ".repeat(14),
-        "> ".repeat(15)
+        "- ".repeat(6),
+        "> ".repeat(7)
     );
     ws.edit(
         Q1,
@@ -526,7 +526,7 @@ fn ten_thousand_deep_lists_quotes_and_emphasis_are_refused_without_overflowing()
             }
             _ => assert_refused(
                 &ws,
-                &[format!("content/{Q1}:{line}: error: Markdown nested more than 32 levels deep (lists, quotes, emphasis or links inside each other); flatten it")],
+                &[format!("content/{Q1}:{line}: error: Markdown nested more than 16 levels deep (lists, quotes, emphasis or links inside each other); flatten it")],
             ),
         }
     }
