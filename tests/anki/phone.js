@@ -1,5 +1,5 @@
 // Measures a card rendered in the iframe `#card` and writes what it found,
-// as JSON, into a `pre` element with id qb-fit (read back by tests/anki.rs through
+// as JSON, into a `pre` element with id qb-fit (read back by tests/testsuite/anki.rs through
 // Chromium's --dump-dom).
 function measure(doc) {
   var w = doc.documentElement.clientWidth;

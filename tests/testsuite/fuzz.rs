@@ -8,11 +8,11 @@
 //! agree), with hostile figures in the bank's media folder.
 //!
 //! The case counts are fixed so the suite runs in seconds; raise them with
-//! `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a longer run.
-//! Cases that once failed are kept in `tests/fuzz.proptest-regressions` and
+//! `PROPTEST_CASES=100000 cargo test --release --test testsuite fuzz::` for a longer run.
+//! Cases that once failed are kept in `tests/testsuite/fuzz.proptest-regressions` and
 //! replayed first on every run.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -142,7 +142,7 @@ fn question_text() -> impl Strategy<Value = String> {
 }
 
 /// `cases` runs (unless `PROPTEST_CASES` says otherwise), failures kept in
-/// `tests/fuzz.proptest-regressions` and replayed first.
+/// `tests/testsuite/fuzz.proptest-regressions` and replayed first.
 fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -151,7 +151,7 @@ fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "tests/fuzz.proptest-regressions",
+            "tests/testsuite/fuzz.proptest-regressions",
         ))),
         ..ProptestConfig::default()
     }

@@ -4,7 +4,7 @@
 //! The unwritable-folder cases need `chattr` (Debian's e2fsprogs) when the
 //! tests run as root, since root writes through permission bits.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::io::Read;
@@ -1038,7 +1038,7 @@ fn what_build_would_refuse_check_refuses_first_and_nothing_is_written() {
         )],
     );
 
-    // The same in the question's title (found by the fuzzing in tests/fuzz.rs).
+    // The same in the question's title (found by the fuzzing in tests/testsuite/fuzz.rs).
     let ws = Workspace::new();
     ws.edit(
         Q1,

@@ -6,7 +6,7 @@
 //! Banks: the small fixture, the seven-section booklet fixture, and the real
 //! `content/`, on A4, Letter and A5.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,7 @@
 //! `qbank check` over the fixture banks: every broken bank reports each of
 //! its problems at the right `path:line` with exit code 1; good banks pass.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! without a BOM, and workbooks with text and number cells — and must come
 //! back through the reader as exactly the value the bank would hold.
 //!
-//! `PROPTEST_CASES=N cargo test --test review_fuzz` for a longer run.
+//! `PROPTEST_CASES=N cargo test --test testsuite review_fuzz::` for a longer run.
 
 use std::collections::HashMap;
 

@@ -5,7 +5,7 @@
 //! Leftovers are only clearly named `.qbank-*.tmp` entries, which a later
 //! build removes once they are old.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::collections::BTreeMap;

@@ -3,23 +3,10 @@
 //! same bytes, the deck ships every referenced figure and nothing else, and
 //! editing a figure changes exactly the notes that show it.
 
-#![allow(dead_code)]
-
-mod common;
+use crate::common;
 use common::copy_dir;
 
-#[path = "../examples/figures/catalogue.rs"]
-mod catalogue;
-#[path = "../examples/figures/charts.rs"]
-mod charts;
-#[path = "../examples/figures/diagrams.rs"]
-mod diagrams;
-#[path = "../examples/figures/math.rs"]
-mod math;
-#[path = "../examples/figures/plot.rs"]
-mod plot;
-#[path = "../examples/figures/svg.rs"]
-mod svg;
+use crate::catalogue;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -4,7 +4,7 @@
 //! result. Needs `soffice` (Debian package `libreoffice-calc-nogui`);
 //! without it these tests fail with that advice instead of being skipped.
 
-mod review_sheet;
+use crate::review_sheet;
 
 use std::fs;
 use std::io::{Read, Write};

@@ -4,9 +4,7 @@
 
 #![allow(dead_code)]
 
-#[path = "../common/mod.rs"]
-mod common;
-use common::copy_dir;
+use crate::common::copy_dir;
 
 use std::collections::BTreeMap;
 use std::fs;

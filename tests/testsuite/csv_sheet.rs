@@ -1,8 +1,8 @@
 //! The review CSV end to end, through the `qbank` binary: export, parse as a
 //! spreadsheet would, apply reviewed sheets back, and every refusal.
-//! LibreOffice round trips live in `tests/csv_libreoffice.rs`.
+//! LibreOffice round trips live in the `csv_libreoffice` module.
 
-mod review_sheet;
+use crate::review_sheet;
 
 use std::fs;
 

@@ -9,7 +9,7 @@
 //! Every case runs on the fixture bank (which has a figure) and on the real
 //! bank in `content/` (`$QBANK_REAL_CONTENT` overrides the folder).
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::fs;
@@ -110,7 +110,7 @@ fn python() -> &'static Path {
                     "--quiet",
                     "--disable-pip-version-check",
                     &format!("anki=={ANKI_VERSION}"),
-                    // The review workbook tests (tests/xlsx.rs) use this venv too.
+                    // The review workbook tests (the `xlsx` module) use this venv too.
                     "openpyxl==3.1.5",
                 ]),
                 "installing anki from PyPI into the test venv (needs network access)",
