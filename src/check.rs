@@ -203,6 +203,10 @@ pub const MAX_FIGURES_SHOWN: usize = 10;
 /// would exhaust the booklet renderer's stack, and Typst stops at about 14 nested lists.
 pub const MAX_NESTING: usize = 16;
 
+/// The most columns a table may have: eight hyphenated 8 pt columns still fit
+/// side by side in the A5 booklet's text block; more would overprint.
+pub const MAX_TABLE_COLUMNS: usize = 8;
+
 /// Does `markdown` show anything a reader can see: a visible character in
 /// its text or code, or a figure?
 pub fn shows_something(markdown: &str) -> bool {
@@ -327,6 +331,18 @@ fn check_markdown(
                         line_at(range.start),
                         format!("Markdown nested more than {MAX_NESTING} levels deep (lists, quotes, emphasis or links inside each other); flatten it"),
                     ));
+                }
+                if let Tag::Table(aligns) = tag {
+                    if aligns.len() > MAX_TABLE_COLUMNS {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line_at(range.start),
+                            format!(
+                                "a table of {} columns; the booklet prints at most {MAX_TABLE_COLUMNS} side by side, so split it or turn it into a list",
+                                aligns.len()
+                            ),
+                        ));
+                    }
                 }
                 if let Tag::Image { dest_url, .. } = tag {
                     check_figure(bank, path, line_at(range.start), dest_url, figures, diags);
@@ -563,6 +579,19 @@ mod tests {
         );
         assert_eq!(run("![x](/etc/passwd)").len(), 1);
         assert!(run("p < 0.05 and a<b").is_empty());
+    }
+
+    #[test]
+    fn tables_wider_than_the_booklet_are_refused_at_their_line() {
+        let table = |columns: usize| {
+            let row = |cell: &str| format!("|{}\n", format!(" {cell} |").repeat(columns));
+            format!("{}{}{}", row("h"), row("---"), row("v"))
+        };
+        assert!(run(&table(MAX_TABLE_COLUMNS)).is_empty());
+        assert_eq!(
+            run(&format!("Intro.\n\n{}", table(MAX_TABLE_COLUMNS + 1))),
+            [format!("12: a table of {} columns; the booklet prints at most {MAX_TABLE_COLUMNS} side by side, so split it or turn it into a list", MAX_TABLE_COLUMNS + 1)]
+        );
     }
 
     #[test]

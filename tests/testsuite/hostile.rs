@@ -1329,3 +1329,22 @@ fn a_lock_far_larger_than_its_bank_is_refused_before_it_is_read() {
     );
     assert!(took < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn a_table_wider_than_the_booklet_is_refused_at_its_line() {
+    let ws = Workspace::new();
+    let row = |cell: &str| format!("|{}\n", format!(" {cell} |").repeat(200));
+    let table = format!("{}{}{}", row("head"), row("---"), row("cell"));
+    ws.edit(
+        Q1,
+        "Overfitting is when",
+        &format!("{table}\nOverfitting is when"),
+    );
+    let line = line_of(&ws.read(Q1), "| head |");
+    assert_refused(
+        &ws,
+        &[
+            format!("content/{Q1}:{line}: error: a table of 200 columns; the booklet prints at most 8 side by side, so split it or turn it into a list"),
+        ],
+    );
+}

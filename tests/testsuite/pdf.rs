@@ -10,6 +10,7 @@ use crate::common;
 use common::copy_dir;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -1163,4 +1164,106 @@ fn a_broken_figure_is_a_clear_error() {
     assert!(stderr.contains("loss-curves.svg"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.join("fixture-bank.pdf").exists());
+}
+
+/// The widest tables `check` lets through (eight columns of long words, and
+/// six of ordinary ones) fit A5's text block: no word past the margins, no
+/// two words printed over each other, every word there (hyphenated or not).
+#[test]
+fn the_widest_tables_fit_a5_without_overprinting() {
+    let long = [
+        "regularisation",
+        "hyperparameter",
+        "crossvalidation",
+        "interpretability",
+        "calibration",
+        "embeddings",
+        "throughput",
+        "observability",
+    ];
+    assert_eq!(long.len(), qbank::check::MAX_TABLE_COLUMNS);
+    let row = |cells: &[&str]| format!("| {} |\n", cells.join(" | "));
+    let ordinary = ["ordinary words here"; 6];
+    let tables = format!(
+        "{}{}{}\n{}{}{}",
+        row(&["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]),
+        row(&["---"; 6]),
+        row(&ordinary),
+        row(&long),
+        row(&["---"; 8]),
+        row(&long.iter().rev().copied().collect::<Vec<_>>()),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("bank");
+    copy_dir(&manifest("tests/fixtures/good"), &content);
+    let file = content.join("b-models/01-linear-regression.md");
+    let source = fs::read_to_string(&file).unwrap();
+    let marker = "It draws the straight line that best fits the points.";
+    assert!(source.contains(marker));
+    fs::write(
+        &file,
+        source.replace(marker, &format!("{marker}\n\n{tables}")),
+    )
+    .unwrap();
+
+    let (_out, pdf) = build(&content, "a5");
+    let pages = page_words(&pdf);
+    let (width, words) = pages
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| w.text == "foxtrot"))
+        .map(|((w, _), words)| (*w, words))
+        .expect("the tables are printed");
+    let edge = 12.0 * 72.0 / 25.4;
+    for w in words {
+        assert!(
+            w.x_min >= edge - 0.5 && w.x_max <= width - edge + 0.5,
+            "`{}` at x {:.1}–{:.1} of {width:.0}",
+            w.text,
+            w.x_min,
+            w.x_max
+        );
+    }
+    for (i, a) in words.iter().enumerate() {
+        for b in &words[i + 1..] {
+            let across = a.x_max.min(b.x_max) - a.x_min.max(b.x_min);
+            let down = a.y_max.min(b.y_max) - a.y_min.max(b.y_min);
+            assert!(
+                across <= 0.5 || down <= 0.5,
+                "`{}` and `{}` are printed over each other",
+                a.text,
+                b.text
+            );
+        }
+    }
+    // A hyphenated word comes back as its pieces, one under the other in its
+    // cell, each but the last ending in a hyphen (a soft one, U+00AD, in
+    // the extracted text): rejoin each column top to bottom.
+    let mut columns: BTreeMap<i64, Vec<&Word>> = BTreeMap::new();
+    for w in words {
+        columns.entry(w.x_min.round() as i64).or_default().push(w);
+    }
+    let mut rejoined = String::new();
+    for column in columns.values_mut() {
+        column.sort_by(|a, b| a.y_min.total_cmp(&b.y_min));
+        for w in column.iter() {
+            match w.text.strip_suffix(['-', '\u{ad}']) {
+                Some(piece) => rejoined.push_str(piece),
+                None => {
+                    rejoined.push_str(&w.text);
+                    rejoined.push(' ');
+                }
+            }
+        }
+    }
+    for word in long {
+        assert!(
+            rejoined.split(' ').filter(|w| *w == word).count() == 2,
+            "`{word}` is not printed twice (header and row): {rejoined}"
+        );
+    }
+    assert_eq!(
+        words.iter().filter(|w| w.text == "ordinary").count(),
+        6,
+        "the six ordinary cells"
+    );
 }
