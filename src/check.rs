@@ -207,6 +207,10 @@ pub const MAX_NESTING: usize = 16;
 /// side by side in the A5 booklet's text block; more would overprint.
 pub const MAX_TABLE_COLUMNS: usize = 8;
 
+/// The longest alt text, in characters: it is the figure's caption, and a
+/// caption must fit on a page with its figure (the bank's longest is 274).
+pub const MAX_ALT_CHARS: usize = 600;
+
 /// Does `markdown` show anything a reader can see: a visible character in
 /// its text or code, or a figure?
 pub fn shows_something(markdown: &str) -> bool {
@@ -308,8 +312,13 @@ fn check_markdown(
     let mut pending_lead_in: Option<usize> = None;
     let mut seen_sans = BTreeSet::new();
     let mut seen_mono = BTreeSet::new();
+    // The figure being read: the line it starts on and its alt text's length.
+    let mut alt: Option<(usize, usize)> = None;
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
         decoded_characters(path, line_at(range.start), &event, diags);
+        if let (Some((_, chars)), Event::Text(t) | Event::Code(t)) = (&mut alt, &event) {
+            *chars += t.chars().count();
+        }
         match &event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -345,6 +354,7 @@ fn check_markdown(
                     }
                 }
                 if let Tag::Image { dest_url, .. } = tag {
+                    alt = Some((line_at(range.start), 0));
                     check_figure(bank, path, line_at(range.start), dest_url, figures, diags);
                     figures.shown_here += 1;
                     if figures.shown_here == MAX_FIGURES_SHOWN + 1 {
@@ -358,7 +368,16 @@ fn check_markdown(
             }
             Event::End(end) => {
                 depth = depth.saturating_sub(1);
-                let _: &TagEnd = end;
+                if let (TagEnd::Image, Some((line, chars))) = (end, alt) {
+                    alt = None;
+                    if chars > MAX_ALT_CHARS {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line,
+                            format!("the figure's alt text is {chars} characters; as its caption it may have at most {MAX_ALT_CHARS}, so say the rest in the answer"),
+                        ));
+                    }
+                }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 diags.push(raw_html(path, line_at(range.start), html));
@@ -591,6 +610,16 @@ mod tests {
         assert_eq!(
             run(&format!("Intro.\n\n{}", table(MAX_TABLE_COLUMNS + 1))),
             [format!("12: a table of {} columns; the booklet prints at most {MAX_TABLE_COLUMNS} side by side, so split it or turn it into a list", MAX_TABLE_COLUMNS + 1)]
+        );
+    }
+
+    #[test]
+    fn alt_text_longer_than_a_caption_is_refused_at_its_figure() {
+        let figure = |chars: usize| format!("![{}](media/loss-curves.svg)", "a".repeat(chars));
+        assert!(run(&figure(MAX_ALT_CHARS)).is_empty());
+        assert_eq!(
+            run(&format!("Intro.\n\n{}", figure(MAX_ALT_CHARS + 1))),
+            [format!("12: the figure's alt text is {} characters; as its caption it may have at most {MAX_ALT_CHARS}, so say the rest in the answer", MAX_ALT_CHARS + 1)]
         );
     }
 

@@ -1223,18 +1223,7 @@ fn the_widest_tables_fit_a5_without_overprinting() {
             w.x_max
         );
     }
-    for (i, a) in words.iter().enumerate() {
-        for b in &words[i + 1..] {
-            let across = a.x_max.min(b.x_max) - a.x_min.max(b.x_min);
-            let down = a.y_max.min(b.y_max) - a.y_min.max(b.y_min);
-            assert!(
-                across <= 0.5 || down <= 0.5,
-                "`{}` and `{}` are printed over each other",
-                a.text,
-                b.text
-            );
-        }
-    }
+    assert_nothing_overprinted(words);
     // A hyphenated word comes back as its pieces, one under the other in its
     // cell, each but the last ending in a hyphen (a soft one, U+00AD, in
     // the extracted text): rejoin each column top to bottom.
@@ -1266,4 +1255,75 @@ fn the_widest_tables_fit_a5_without_overprinting() {
         6,
         "the six ordinary cells"
     );
+}
+
+/// No two words of a page are printed over each other.
+fn assert_nothing_overprinted(words: &[Word]) {
+    for (i, a) in words.iter().enumerate() {
+        for b in &words[i + 1..] {
+            let across = a.x_max.min(b.x_max) - a.x_min.max(b.x_min);
+            let down = a.y_max.min(b.y_max) - a.y_min.max(b.y_min);
+            assert!(
+                across <= 0.5 || down <= 0.5,
+                "`{}` and `{}` are printed over each other",
+                a.text,
+                b.text
+            );
+        }
+    }
+}
+
+/// A figure far taller than a page, with the longest caption `check` allows,
+/// shrinks onto one A5 page with its caption: its top and bottom labels are
+/// printed inside the text block, under the running head.
+#[test]
+fn a_figure_taller_than_the_page_shrinks_to_fit_with_its_caption() {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("bank");
+    copy_dir(&manifest("tests/fixtures/good"), &content);
+    fs::write(
+        content.join("media/loss-curves.svg"),
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="540" height="2400" viewBox="0 0 540 2400"><rect x="10" y="10" width="520" height="2380" fill="#eef" stroke="#333"/><text x="40" y="60" font-size="20" font-family="DejaVu Sans">topmost</text><text x="40" y="2380" font-size="20" font-family="DejaVu Sans">lowest</text></svg>"##,
+    )
+    .unwrap();
+    let file = content.join("a-basics/01-overfitting.md");
+    let source = fs::read_to_string(&file).unwrap();
+    let alt = "Training and validation loss diverging over many epochs. "
+        .repeat(20)
+        .chars()
+        .take(qbank::check::MAX_ALT_CHARS)
+        .collect::<String>();
+    let alt = alt.trim_end();
+    let figure = "![Training and validation loss diverging]";
+    assert!(source.contains(figure));
+    fs::write(&file, source.replace(figure, &format!("![{alt}]"))).unwrap();
+
+    let (_out, pdf) = build(&content, "a5");
+    let pages = page_words(&pdf);
+    let page = pages
+        .iter()
+        .position(|(_, words)| words.iter().any(|w| w.text == "topmost"))
+        .expect("the figure is printed");
+    let ((_, height), words) = &pages[page];
+    let label = |text: &str| words.iter().find(|w| w.text == text);
+    let (top, bottom) = (label("topmost").unwrap(), label("lowest"));
+    let bottom = bottom.expect("the figure's foot is on the same page as its head");
+    // A5: 18 mm margins top and bottom; the running head sits in the top one.
+    let margin = 18.0 * 72.0 / 25.4;
+    assert!(
+        top.y_min > margin,
+        "the figure runs into the top margin: {:.1}",
+        top.y_min
+    );
+    assert!(
+        bottom.y_max < height - margin,
+        "the figure runs into the bottom margin"
+    );
+    assert!(
+        words.iter().any(|w| w.text == "Figure"),
+        "the caption is on the figure's page"
+    );
+    for (_, words) in &pages {
+        assert_nothing_overprinted(words);
+    }
 }
