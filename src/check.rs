@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 use crate::diagnostic::{self, Diagnostic, LineIndex};
 use crate::figure;
@@ -174,7 +175,16 @@ fn check_glyphs_in(
     if fonts::is_plain_ascii(text) {
         return;
     }
+    let mut before = None;
     for c in text.chars() {
+        if let Some(base) = before {
+            if let Some(one) = precomposed(base, c) {
+                if seen.insert(one) {
+                    diags.push(combining_mark(path, line, base, c, one));
+                }
+            }
+        }
+        before = Some(c);
         if !fonts::can_draw(family, c) && seen.insert(c) {
             diags.push(Diagnostic::error(
                 path,
@@ -186,6 +196,33 @@ fn check_glyphs_in(
                 ),
             ));
         }
+    }
+}
+
+/// A letter and a combining mark typed apart where one precomposed character
+/// exists (`e` + U+0301 for `é`): refused, naming the character to write, so
+/// the same word is one string in every output and in a learner's search.
+/// Marks with no precomposed form (`x̂` in a formula) are drawn as they are.
+fn combining_mark(path: &Path, line: usize, base: char, mark: char, one: char) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        line,
+        format!(
+            "combining mark U+{:04X} after `{base}`: write `{one}` (U+{:04X}), one precomposed character, instead",
+            mark as u32, one as u32
+        ),
+    )
+}
+
+/// The one character `base` and `mark` compose to, if there is one.
+fn precomposed(base: char, mark: char) -> Option<char> {
+    if !is_combining_mark(mark) || is_combining_mark(base) {
+        return None;
+    }
+    let mut composed = [base, mark].into_iter().nfc();
+    match (composed.next(), composed.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
     }
 }
 
@@ -621,6 +658,20 @@ mod tests {
             run(&format!("Intro.\n\n{}", figure(MAX_ALT_CHARS + 1))),
             [format!("12: the figure's alt text is {} characters; as its caption it may have at most {MAX_ALT_CHARS}, so say the rest in the answer", MAX_ALT_CHARS + 1)]
         );
+    }
+
+    #[test]
+    fn combining_marks_are_refused_with_the_precomposed_character() {
+        assert_eq!(
+            run("Cafe\u{301} and cafe\u{301} again, o\u{308}."),
+            [
+                "10: combining mark U+0301 after `e`: write `é` (U+00E9), one precomposed character, instead",
+                "10: combining mark U+0308 after `o`: write `ö` (U+00F6), one precomposed character, instead",
+            ]
+        );
+        // No precomposed form: a formula's x-hat is drawn as it is.
+        assert!(run("x\u{302}ᵢ = (xᵢ-μ_B)").is_empty());
+        assert!(run("Café, naïve, σ², √d, ₹, →").is_empty());
     }
 
     #[test]

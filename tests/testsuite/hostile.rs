@@ -1348,3 +1348,18 @@ fn a_table_wider_than_the_booklet_is_refused_at_its_line() {
         ],
     );
 }
+
+#[test]
+fn a_letter_and_combining_mark_typed_apart_are_refused_with_the_character_to_write() {
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "Overfitting is when",
+        "The cafe\u{301} model.\n\nOverfitting is when",
+    );
+    let line = line_of(&ws.read(Q1), "The cafe");
+    assert_refused(
+        &ws,
+        &[format!("content/{Q1}:{line}: error: combining mark U+0301 after `e`: write `é` (U+00E9), one precomposed character, instead")],
+    );
+}
