@@ -282,8 +282,11 @@ proptest! {
                 prop_assert_eq!(sheet.rows.len(), 1);
             }
         }
+        // Every problem points at a line of the file (or just past its end).
+        let lines = text.lines().count() + 1;
         for d in &diags {
-            prop_assert!(d.line >= 1 && !d.message.is_empty());
+            prop_assert!(d.line >= 1 && d.line <= lines, "line {} of {lines}: {}", d.line, d.message);
+            prop_assert!(!d.message.is_empty());
         }
     }
 
@@ -358,8 +361,15 @@ proptest! {
         std::fs::write(root.join("a/01-q.md"), &file).unwrap();
         let _ = load::read_text(&root.join("a/01-q.md"));
         let (bank, diags) = check::load_and_check(root);
+        // Every problem in a text file points at one of its lines (or just
+        // past its end); problems of folders and other files are on line 1.
         for d in &diags {
-            prop_assert!(d.line >= 1 && !d.message.is_empty());
+            let lines = match std::fs::read(&d.path) {
+                Ok(bytes) if d.path.is_file() => bytes.split(|b| *b == b'\n').count() + 1,
+                _ => 1,
+            };
+            prop_assert!(d.line >= 1 && d.line <= lines, "{}:{} of {lines}: {}", d.path.display(), d.line, d.message);
+            prop_assert!(!d.message.is_empty());
         }
         if let (Some(bank), false) = (bank, diags.iter().any(|d| d.is_error())) {
             for (section, question) in bank.questions() {
