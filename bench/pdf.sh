@@ -30,6 +30,8 @@ cp content/bank.toml "$big/"
 for dir in content/*/; do
   name="$(basename "$dir")"
   [ "$name" = media ] && continue
+  if [ "$name" = theme ]; then cp -r "$dir" "$big/"; continue; fi
+  compgen -G "$dir*.md" > /dev/null || continue
   mkdir -p "$big/$name"
   for r in $(seq -w 1 "$repeats"); do
     for f in "$dir"*.md; do
