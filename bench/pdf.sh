@@ -25,7 +25,9 @@ trap 'rm -rf "$work"' EXIT
 big="$work/big"
 mkdir -p "$big"
 cp content/bank.toml "$big/"
-[ -f content/intro.md ] && cp content/intro.md "$big/"
+# The intro's cross-references point at the first copy of each question.
+first="$(seq -w 1 "$repeats" | head -1)"
+[ -f content/intro.md ] && sed -E "s/\\]\\(#([a-z0-9-]+)\\)/](#\\1-r$first)/g" content/intro.md > "$big/intro.md"
 [ -d content/media ] && cp -r content/media "$big/"
 for dir in content/*/; do
   name="$(basename "$dir")"

@@ -76,7 +76,19 @@ fn main() -> Result<()> {
     }
     fs::write(args.out.join("bank.toml"), toml)?;
     if let Some(intro) = &bank.intro {
-        fs::write(args.out.join("intro.md"), &intro.markdown)?;
+        // Cross-references point at the first copy of each question (question
+        // i + 1 is a copy of template i % total); one whose question is not
+        // in a small bank becomes the question's title.
+        let mut markdown = intro.markdown.clone();
+        for (t, q) in templates.iter().enumerate() {
+            let from = format!("](#{})", q.id);
+            markdown = if t < n {
+                markdown.replace(&from, &format!("](#{}-{:06})", q.id, t + 1))
+            } else {
+                markdown.replace(&format!("[{from}"), &q.title)
+            };
+        }
+        fs::write(args.out.join("intro.md"), markdown)?;
     }
     let media = bank.media_dir();
     if media.is_dir() {

@@ -390,6 +390,17 @@ fn check_markdown(
                         ));
                     }
                 }
+                if let Tag::Link { dest_url, .. } = tag {
+                    if let Some(id) = load::xref_target(dest_url) {
+                        if !bank.questions().any(|(_, q)| q.id == id) {
+                            diags.push(Diagnostic::error(
+                                path,
+                                line_at(range.start),
+                                format!("cross-reference to `#{}`, which is no question's id; write `[](#id)` with the id from a question's front matter", id),
+                            ));
+                        }
+                    }
+                }
                 if let Tag::Image { dest_url, .. } = tag {
                     alt = Some((line_at(range.start), 0));
                     check_figure(bank, path, line_at(range.start), dest_url, figures, diags);
@@ -672,6 +683,17 @@ mod tests {
         // No precomposed form: a formula's x-hat is drawn as it is.
         assert!(run("x\u{302}ᵢ = (xᵢ-μ_B)").is_empty());
         assert!(run("Café, naïve, σ², √d, ₹, →").is_empty());
+    }
+
+    #[test]
+    fn cross_references_to_unknown_ids_are_refused_at_their_line() {
+        assert_eq!(
+            run("Intro.\n\nSee [](#no-such-question) and [this](#other)."),
+            [
+                "12: cross-reference to `#no-such-question`, which is no question's id; write `[](#id)` with the id from a question's front matter",
+                "12: cross-reference to `#other`, which is no question's id; write `[](#id)` with the id from a question's front matter",
+            ]
+        );
     }
 
     #[test]

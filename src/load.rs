@@ -27,6 +27,12 @@ const ROOT_FILES: &[&str] = &[
 const THEME_DIR: &str = "theme";
 const MEDIA_DIR: &str = "media";
 
+/// The question id a cross-reference link points at: `#id` (an id is a
+/// lowercase slug, so nothing else starting with `#` is one).
+pub fn xref_target(dest: &str) -> Option<&str> {
+    dest.strip_prefix('#').filter(|id| !id.is_empty())
+}
+
 /// The Markdown extensions a bank uses: CommonMark plus tables.
 pub fn markdown_options() -> Options {
     Options::ENABLE_TABLES

@@ -244,6 +244,9 @@ impl TableLabels {
 pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) -> Result<String> {
     let mut events = Vec::new();
     let mut skip_link_ends = Vec::new();
+    // Open links that are cross-references: the question id, and how many
+    // events there were when the link opened (none more: it has no text).
+    let mut xrefs: Vec<Option<(String, usize)>> = Vec::new();
     // The figure being read: its media name and the alt text so far.
     let mut figure: Option<(String, String)> = None;
     let mut table = TableLabels::default();
@@ -293,12 +296,28 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
             Event::Start(Tag::Link { ref dest_url, .. }) => {
                 let safe = is_safe_link(dest_url);
                 skip_link_ends.push(!safe);
+                xrefs.push(
+                    crate::load::xref_target(dest_url).map(|id| (id.to_string(), events.len())),
+                );
                 if !safe {
                     continue;
                 }
                 event
             }
             Event::End(pulldown_cmark::TagEnd::Link) => {
+                // A cross-reference without text of its own shows the
+                // question's title in quotes: a title, not a number, so the
+                // note does not change when questions are renumbered.
+                if let Some(Some((id, start))) = xrefs.pop() {
+                    if events.len() == start {
+                        if let Some((_, q)) = bank.questions().find(|(_, q)| q.id == id) {
+                            let title = render_inline(&q.title);
+                            events.push(Event::InlineHtml(CowStr::from(format!(
+                                "\u{201c}{title}\u{201d}"
+                            ))));
+                        }
+                    }
+                }
                 if skip_link_ends.pop().unwrap_or(false) {
                     continue;
                 }
@@ -385,6 +404,22 @@ mod tests {
             intro: None,
             sections: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_cross_reference_shows_the_title_in_quotes_never_a_number() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+        let bank = crate::check::load_and_check(&root).0.expect("fixture bank");
+        let html = render_markdown(
+            &bank,
+            "See [](#precision-recall), and [the first](#overfitting).",
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            html,
+            "<p>See \u{201c}Explain precision, recall and F1.\u{201d}, and the first.</p>"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::load::markdown_options;
+use crate::load::{markdown_options, xref_target};
 
 /// How a piece of inline text is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -22,11 +22,19 @@ pub struct Inline {
 }
 
 /// A run of inline text with one style. `\n` inside `text` is a hard line break.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Span {
     pub text: String,
     #[serde(flatten)]
     pub inline: Inline,
+    /// A cross-reference (`[](#question-id)`): the id of the question whose
+    /// number and page the template prints here; `text` is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xref: Option<String>,
+    /// The reference follows link text of its own (`[see this](#id)`), so the
+    /// template prints it in parentheses after that text.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub after_text: bool,
 }
 
 /// Column alignment of a table.
@@ -86,7 +94,7 @@ pub fn parse_inline(markdown: &str) -> Vec<Span> {
         Some(Block::Paragraph { spans }) | Some(Block::Heading { spans, .. }) => spans,
         _ => vec![Span {
             text: markdown.to_string(),
-            inline: Inline::default(),
+            ..Span::default()
         }],
     }
 }
@@ -142,6 +150,9 @@ struct Builder {
     italic: u32,
     /// Inside `![...]`: (reference, alt text so far).
     image: Option<(String, String)>,
+    /// Inside a cross-reference link `[...](#id)`: the id, and whether the
+    /// link has text of its own.
+    xref: Option<(String, bool)>,
     code_block: Option<String>,
 }
 
@@ -151,14 +162,10 @@ impl Builder {
             alt.push_str(text);
             return;
         }
-        if self.inline.is_none() {
-            self.inline = Some(InlineBuf {
-                kind: InlineKind::Loose,
-                spans: Vec::new(),
-                images: Vec::new(),
-                other_text: false,
-            });
+        if let Some((_, has_text)) = &mut self.xref {
+            *has_text |= !text.trim().is_empty();
         }
+        self.open_inline();
         let inline = Inline {
             bold: self.bold > 0,
             italic: self.italic > 0,
@@ -169,11 +176,35 @@ impl Builder {
             buf.other_text = true;
         }
         match buf.spans.last_mut() {
-            Some(last) if last.inline == inline => last.text.push_str(text),
+            Some(last) if last.inline == inline && last.xref.is_none() => last.text.push_str(text),
             _ => buf.spans.push(Span {
                 text: text.to_string(),
                 inline,
+                ..Span::default()
             }),
+        }
+    }
+
+    /// The cross-reference that a `[...](#id)` link closes with.
+    fn push_xref(&mut self, id: String, after_text: bool) {
+        self.open_inline();
+        let buf = self.inline.as_mut().expect("inline buffer");
+        buf.other_text = true;
+        buf.spans.push(Span {
+            xref: Some(id),
+            after_text,
+            ..Span::default()
+        });
+    }
+
+    fn open_inline(&mut self) {
+        if self.inline.is_none() {
+            self.inline = Some(InlineBuf {
+                kind: InlineKind::Loose,
+                spans: Vec::new(),
+                images: Vec::new(),
+                other_text: false,
+            });
         }
     }
 
@@ -244,7 +275,7 @@ fn trim_spans(mut spans: Vec<Span>) -> Vec<Span> {
     if let Some(last) = spans.last_mut() {
         last.text = last.text.trim_end().to_string();
     }
-    spans.retain(|s| !s.text.is_empty());
+    spans.retain(|s| !s.text.is_empty() || s.xref.is_some());
     spans
 }
 
@@ -256,6 +287,7 @@ pub fn parse(markdown: &str) -> Vec<Block> {
         bold: 0,
         italic: 0,
         image: None,
+        xref: None,
         code_block: None,
     };
     let options = markdown_options() | Options::ENABLE_SMART_PUNCTUATION;
@@ -310,6 +342,11 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 Tag::Strong => b.bold += 1,
                 Tag::Image { dest_url, .. } => {
                     b.image = Some((dest_url.to_string(), String::new()))
+                }
+                Tag::Link { dest_url, .. } if b.image.is_none() => {
+                    if let Some(id) = xref_target(&dest_url) {
+                        b.xref = Some((id.to_string(), false));
+                    }
                 }
                 _ => {}
             },
@@ -375,6 +412,11 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                         });
                     }
                 }
+                TagEnd::Link if b.image.is_none() => {
+                    if let Some((id, has_text)) = b.xref.take() {
+                        b.push_xref(id, has_text);
+                    }
+                }
                 TagEnd::Emphasis => b.italic = b.italic.saturating_sub(1),
                 TagEnd::Strong => b.bold = b.bold.saturating_sub(1),
                 TagEnd::Image => {
@@ -424,8 +466,31 @@ mod tests {
     fn text(s: &str) -> Span {
         Span {
             text: s.into(),
-            inline: Inline::default(),
+            ..Span::default()
         }
+    }
+
+    #[test]
+    fn cross_references_become_spans_that_name_the_question() {
+        let blocks = parse("See [](#overfitting), or [this one](#bias-variance).");
+        let Block::Paragraph { spans } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        let xrefs: Vec<(&str, bool)> = spans
+            .iter()
+            .filter_map(|s| s.xref.as_deref().map(|id| (id, s.after_text)))
+            .collect();
+        assert_eq!(xrefs, [("overfitting", false), ("bias-variance", true)]);
+        assert_eq!(plain_text(spans), "See , or this one.");
+        let json = serde_json::to_value(spans).unwrap();
+        assert_eq!(json[1]["xref"], "overfitting");
+        assert!(json[0].get("xref").is_none());
+        // An ordinary link keeps its text and no reference.
+        let blocks = parse("[docs](https://example.com)");
+        let Block::Paragraph { spans } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(spans, &[text("docs")]);
     }
 
     #[test]

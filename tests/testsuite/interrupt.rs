@@ -28,9 +28,6 @@ fn write_bank(dir: &Path, edition: &str) {
     let source = repo().join("content");
     std::fs::create_dir_all(dir).unwrap();
     std::fs::copy(source.join("bank.toml"), dir.join("bank.toml")).unwrap();
-    if source.join("intro.md").is_file() {
-        std::fs::copy(source.join("intro.md"), dir.join("intro.md")).unwrap();
-    }
     if source.join("media").is_dir() {
         copy_dir(&source.join("media"), &dir.join("media"));
     }
@@ -56,6 +53,15 @@ fn write_bank(dir: &Path, edition: &str) {
         !templates.is_empty(),
         "the canonical bank has no questions yet"
     );
+    // The intro's cross-references point at the first copy of each question.
+    if let Ok(mut intro) = std::fs::read_to_string(source.join("intro.md")) {
+        for (t, (_, text)) in templates.iter().enumerate() {
+            let id_line = text.lines().find(|l| l.starts_with("id = \"")).unwrap();
+            let id = id_line.trim_start_matches("id = \"").trim_end_matches('"');
+            intro = intro.replace(&format!("](#{id})"), &format!("](#{id}-{t:05})"));
+        }
+        std::fs::write(dir.join("intro.md"), intro).unwrap();
+    }
     for i in 0..QUESTIONS {
         let (section, text) = &templates[i % templates.len()];
         let id_line = text.lines().find(|l| l.starts_with("id = \"")).unwrap();

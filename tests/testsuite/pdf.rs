@@ -335,11 +335,21 @@ fn contents_page_numbers_are_where_titles_are() {
     }
 }
 
+/// Where [`block_text`] meets a cross-reference.
+const XREF: char = '\u{1}';
+
 fn block_text(blocks: &[Block], out: &mut String) {
     for b in blocks {
         match b {
             Block::Paragraph { spans } | Block::Heading { spans, .. } => {
-                out.push_str(&markdown::plain_text(spans))
+                // A cross-reference prints "Qn, p. m" (tested on its own):
+                // it stands in as XREF, and words holding it are not looked for.
+                for s in spans {
+                    match s.xref {
+                        Some(_) => out.push(XREF),
+                        None => out.push_str(&s.text),
+                    }
+                }
             }
             Block::List { items, .. } => items.iter().for_each(|i| {
                 block_text(i, out);
@@ -396,7 +406,7 @@ fn every_character_of_the_bank_is_printed() {
         );
         let missing: BTreeSet<char> = source
             .chars()
-            .filter(|c| !c.is_whitespace() && !printed.contains(c))
+            .filter(|c| !c.is_whitespace() && *c != XREF && !printed.contains(c))
             .collect();
         assert!(
             missing.is_empty(),
@@ -407,6 +417,7 @@ fn every_character_of_the_bank_is_printed() {
         let words = printed_words(&b.pages);
         let lost: BTreeSet<&str> = source
             .split_whitespace()
+            .filter(|w| !w.contains(XREF))
             .filter(|w| w.chars().count() <= 30 && !word_printed(&words, w))
             .collect();
         assert!(
@@ -1325,5 +1336,54 @@ fn a_figure_taller_than_the_page_shrinks_to_fit_with_its_caption() {
     );
     for (_, words) in &pages {
         assert_nothing_overprinted(words);
+    }
+}
+
+/// The intro's cross-references (`[](#id)`) print "Qn, p. m" for the
+/// question with that id, and m is the page its heading is on; the intro
+/// keeps no literal question number.
+#[test]
+fn cross_references_print_the_question_number_and_its_page() {
+    let b = built(&manifest("content"));
+    let intro = &b
+        .bank
+        .intro
+        .as_ref()
+        .expect("the real bank has an intro")
+        .markdown;
+    assert!(
+        !intro
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.len() > 1
+                && w.starts_with('Q')
+                && w[1..].chars().all(|c| c.is_ascii_digit())),
+        "a literal question number is left in intro.md"
+    );
+    let ids: Vec<&str> = intro
+        .split("](#")
+        .skip(1)
+        .map(|rest| &rest[..rest.find(')').unwrap()])
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let printed: String = b.pages[..first_body_page(b)]
+        .join(" ")
+        .replace('\u{a0}', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for id in ids {
+        let (number, question) = b
+            .bank
+            .questions()
+            .enumerate()
+            .find(|(_, (_, q))| q.id == id)
+            .map(|(i, (_, q))| (i as u32 + 1, q))
+            .unwrap_or_else(|| panic!("no question `{id}`"));
+        let page = page_of_question(b, number, &question.title) + 1;
+        let mark = format!("(Q{number}, p. {page})");
+        assert!(
+            printed.contains(&mark),
+            "`{mark}` for `{id}` not in the intro: {printed}"
+        );
     }
 }
