@@ -9,7 +9,7 @@
 //! re-ordering questions and renaming a section change no note.
 
 use anyhow::{Context, Result};
-use pulldown_cmark::{html, CowStr, Event, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, Parser, Tag, TextMergeStream};
 use sha2::{Digest, Sha256};
 
 use crate::identity::note_guid;
@@ -238,6 +238,24 @@ impl TableLabels {
     }
 }
 
+/// The bank's Markdown with typography for reading: curly quotes and
+/// apostrophes, en and em dashes (pulldown-cmark's smart punctuation), as
+/// in the booklet. The review sheet keeps the source as typed.
+fn card_options() -> pulldown_cmark::Options {
+    markdown_options() | pulldown_cmark::Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// A spaced em dash is tied to the word before it (a no-break space), so a
+/// line on a card never starts with the dash.
+fn tie_em_dash(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::Text(t) if t.contains(" \u{2014}") => {
+            Event::Text(CowStr::from(t.replace(" \u{2014}", "\u{a0}\u{2014}")))
+        }
+        other => other,
+    }
+}
+
 /// Render a part's Markdown to HTML: text escaped, raw HTML shown as text,
 /// figures pointed at their hashed media names with their alt text as a
 /// caption, links only to http(s).
@@ -250,7 +268,8 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
     // The figure being read: its media name and the alt text so far.
     let mut figure: Option<(String, String)> = None;
     let mut table = TableLabels::default();
-    for event in Parser::new_ext(markdown, markdown_options()) {
+    for event in TextMergeStream::new(Parser::new_ext(markdown, card_options())) {
+        let event = tie_em_dash(event);
         // Raw HTML in the source is shown as text; the only markup past this
         // point is what this function writes itself.
         let event = match event {
@@ -338,19 +357,21 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
 /// a title shows no figure (the checker refuses one).
 pub fn render_inline(markdown: &str) -> String {
     let mut skip_link_ends = Vec::new();
-    let events = Parser::new_ext(markdown, markdown_options()).filter_map(|e| match e {
-        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
-        Event::Start(Tag::Image { .. }) | Event::End(pulldown_cmark::TagEnd::Image) => None,
-        Event::Start(Tag::Link { ref dest_url, .. }) => {
-            let safe = is_safe_link(dest_url);
-            skip_link_ends.push(!safe);
-            safe.then_some(e)
-        }
-        Event::End(pulldown_cmark::TagEnd::Link) => {
-            (!skip_link_ends.pop().unwrap_or(false)).then_some(e)
-        }
-        other => Some(other),
-    });
+    let events = Parser::new_ext(markdown, card_options())
+        .map(tie_em_dash)
+        .filter_map(|e| match e {
+            Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+            Event::Start(Tag::Image { .. }) | Event::End(pulldown_cmark::TagEnd::Image) => None,
+            Event::Start(Tag::Link { ref dest_url, .. }) => {
+                let safe = is_safe_link(dest_url);
+                skip_link_ends.push(!safe);
+                safe.then_some(e)
+            }
+            Event::End(pulldown_cmark::TagEnd::Link) => {
+                (!skip_link_ends.pop().unwrap_or(false)).then_some(e)
+            }
+            other => Some(other),
+        });
     let mut out = String::new();
     html::push_html(&mut out, events);
     let out = out.trim();
@@ -419,6 +440,24 @@ mod tests {
         assert_eq!(
             html,
             "<p>See \u{201c}Explain precision, recall and F1.\u{201d}, and the first.</p>"
+        );
+    }
+
+    #[test]
+    fn cards_get_curly_quotes_dashes_and_a_tied_em_dash() {
+        let html = render_markdown(
+            &bank(),
+            "It's \"late\" -- 3--5 days --- or `\"code\" -- as typed`.",
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            html,
+            "<p>It\u{2019}s \u{201c}late\u{201d} \u{2013} 3\u{2013}5 days\u{a0}\u{2014} or <code>\"code\" -- as typed</code>.</p>"
+        );
+        assert_eq!(
+            render_inline("Bias \u{2014} variance"),
+            "Bias\u{a0}\u{2014} variance"
         );
     }
 
@@ -560,7 +599,8 @@ mod tests {
     fn a_caption_is_escaped_text() {
         let html = render_markdown(
             &bank(),
-            "![a \"b\" <c> & `d`](media/loss-curves.svg)",
+            // Quotes in code stay straight (outside code they become curly).
+            "![a `\"b\"` <c> & d](media/loss-curves.svg)",
             &mut Vec::new(),
         )
         .unwrap();
@@ -577,7 +617,7 @@ mod tests {
 
     #[test]
     fn table_cells_carry_their_column_label() {
-        let md = "| Aspect | `XGBoost` | a \"b\" |\n|:---|---:|---|\n| Speed | slow | <x> |\n| Use | y |  |";
+        let md = "| Aspect | `XGBoost` | `a \"b\"` |\n|:---|---:|---|\n| Speed | slow | <x> |\n| Use | y |  |";
         let html = render_markdown(&bank(), md, &mut Vec::new()).unwrap();
         assert!(
             html.contains("<td data-label=\"Aspect\" style=\"text-align: left\">Speed</td>"),
