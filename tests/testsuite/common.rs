@@ -17,3 +17,75 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// HTML as qbank writes it for a card: only the tags its renderer writes, no
+/// event-handler attribute, balanced quotes, and link and image targets that
+/// are web addresses or figure names (nothing a browser would run, such as
+/// `javascript:` or `data:`).
+pub fn assert_no_live_markup(html: &str) {
+    const WRITTEN: &[&str] = &[
+        "p",
+        "code",
+        "pre",
+        "em",
+        "strong",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "img",
+        "span",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "hr",
+        "br",
+        "del",
+    ];
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = start + rest[start..].find('>').expect("unclosed tag");
+        let tag = &rest[start + 1..end];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(WRITTEN.contains(&name.as_str()), "tag `<{tag}>` in {html}");
+        // Attribute names only: quoted values are text to the browser.
+        let lower = tag.to_ascii_lowercase();
+        assert_eq!(
+            lower.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in <{tag}>"
+        );
+        let names: String = lower.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+        assert!(
+            !names.split_whitespace().any(|a| a.starts_with("on")),
+            "event handler in `<{tag}>`"
+        );
+        for attr in [" href=\"", " src=\""] {
+            if let Some(at) = lower.find(attr) {
+                let url = &lower[at + attr.len()..];
+                let scheme = url.split(['/', '"']).next().unwrap_or("");
+                assert!(
+                    url.starts_with("http://")
+                        || url.starts_with("https://")
+                        || !scheme.contains(':'),
+                    "URL that is not a web address in <{tag}>"
+                );
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+}

@@ -989,18 +989,7 @@ fn no_body_page_is_left_more_than_15_percent_empty() {
 fn text_stays_inside_the_margins_on_every_paper() {
     for (paper, _dir, pdf) in real_booklets() {
         for (i, ((width, _), words)) in page_words(pdf).iter().enumerate() {
-            // Mirrored margins: no word may come closer than 12 mm to an edge.
-            let edge = 12.0 * 72.0 / 25.4;
-            for w in words {
-                assert!(
-                    w.x_min >= edge - 0.5 && w.x_max <= width - edge + 0.5,
-                    "{paper}, page {}: `{}` at x {:.1}–{:.1} of {width:.0}",
-                    i + 1,
-                    w.text,
-                    w.x_min,
-                    w.x_max
-                );
-            }
+            assert_inside_margins(words, *width, &format!("{paper}, page {}", i + 1));
         }
     }
 }
@@ -1204,9 +1193,7 @@ fn the_widest_tables_fit_a5_without_overprinting() {
         row(&["---"; 8]),
         row(&long.iter().rev().copied().collect::<Vec<_>>()),
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let content = tmp.path().join("bank");
-    copy_dir(&manifest("tests/fixtures/good"), &content);
+    let (_tmp, content) = fixture_copy();
     let file = content.join("b-models/01-linear-regression.md");
     let source = fs::read_to_string(&file).unwrap();
     let marker = "It draws the straight line that best fits the points.";
@@ -1224,16 +1211,7 @@ fn the_widest_tables_fit_a5_without_overprinting() {
         .find(|(_, words)| words.iter().any(|w| w.text == "foxtrot"))
         .map(|((w, _), words)| (*w, words))
         .expect("the tables are printed");
-    let edge = 12.0 * 72.0 / 25.4;
-    for w in words {
-        assert!(
-            w.x_min >= edge - 0.5 && w.x_max <= width - edge + 0.5,
-            "`{}` at x {:.1}–{:.1} of {width:.0}",
-            w.text,
-            w.x_min,
-            w.x_max
-        );
-    }
+    assert_inside_margins(words, width, "A5, the tables' page");
     assert_nothing_overprinted(words);
     // A hyphenated word comes back as its pieces, one under the other in its
     // cell, each but the last ending in a hyphen (a soft one, U+00AD, in
@@ -1268,6 +1246,20 @@ fn the_widest_tables_fit_a5_without_overprinting() {
     );
 }
 
+/// Mirrored margins: no word of a page comes closer than 12 mm to an edge.
+fn assert_inside_margins(words: &[Word], width: f64, page: &str) {
+    let edge = 12.0 * 72.0 / 25.4;
+    for w in words {
+        assert!(
+            w.x_min >= edge - 0.5 && w.x_max <= width - edge + 0.5,
+            "{page}: `{}` at x {:.1}–{:.1} of {width:.0}",
+            w.text,
+            w.x_min,
+            w.x_max
+        );
+    }
+}
+
 /// No two words of a page are printed over each other.
 fn assert_nothing_overprinted(words: &[Word]) {
     for (i, a) in words.iter().enumerate() {
@@ -1289,9 +1281,7 @@ fn assert_nothing_overprinted(words: &[Word]) {
 /// printed inside the text block, under the running head.
 #[test]
 fn a_figure_taller_than_the_page_shrinks_to_fit_with_its_caption() {
-    let tmp = tempfile::tempdir().unwrap();
-    let content = tmp.path().join("bank");
-    copy_dir(&manifest("tests/fixtures/good"), &content);
+    let (_tmp, content) = fixture_copy();
     fs::write(
         content.join("media/loss-curves.svg"),
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="540" height="2400" viewBox="0 0 540 2400"><rect x="10" y="10" width="520" height="2380" fill="#eef" stroke="#333"/><text x="40" y="60" font-size="20" font-family="DejaVu Sans">topmost</text><text x="40" y="2380" font-size="20" font-family="DejaVu Sans">lowest</text></svg>"##,
