@@ -2,7 +2,8 @@
 //! into one file under the output folder. An exporter only *prepares* its
 //! files ([`Rendered`]: complete temporary files beside their places); the
 //! build puts them in place only once every exporter has succeeded, the
-//! lock last, so a failed build writes nothing at all.
+//! lock first (the deck is stamped from it), so a failed build writes
+//! nothing at all.
 
 use std::path::PathBuf;
 
@@ -104,9 +105,12 @@ impl Rendered {
         }
     }
 
-    /// Put every output of `all` in place, then every bank file. Stops at
-    /// the first failure; what is not yet in place is dropped (its
-    /// temporary file removed).
+    /// Put every bank file of `all` in place (`bank.lock`), then every
+    /// output. The deck is stamped from the lock, so the lock goes first: an
+    /// interrupted build may leave the new lock with the earlier deck (the
+    /// next build writes the deck again from it, with the same stamps), never
+    /// a new deck whose lock was lost. Stops at the first failure; what is
+    /// not yet in place is dropped (its temporary file removed).
     pub fn commit_all(all: Vec<Rendered>) -> anyhow::Result<()> {
         // A place that cannot take a file (a folder there) is found before
         // anything is put in place.
@@ -116,15 +120,10 @@ impl Rendered {
         {
             pending.check_place()?;
         }
-        let mut bank_files = Vec::new();
-        for rendered in all {
-            for output in rendered.outputs {
-                output.commit()?;
-            }
-            bank_files.extend(rendered.bank_files);
-        }
-        for file in bank_files {
-            file.commit()?;
+        let (bank_files, outputs): (Vec<_>, Vec<_>) =
+            all.into_iter().map(|r| (r.bank_files, r.outputs)).unzip();
+        for pending in bank_files.into_iter().chain(outputs).flatten() {
+            pending.commit()?;
         }
         Ok(())
     }

@@ -114,7 +114,7 @@ impl Exporter for AnkiExporter {
         deck.add_retired(&plan.lock)?;
         let deck = deck.finish(&css, &plan.lock)?;
         // Package and lock are prepared beside their places; the build puts
-        // the package in place with every other output, the lock last.
+        // the lock in place first, then the package with every other output.
         let out = opts.output_path(bank, Format::Apkg);
         let package = prepare_atomic(&out, |file| deck.write_package(file))?;
         let mut rendered = Rendered::output(plan.summary(), package);
