@@ -1,0 +1,569 @@
+//! The codec of `content/bank.lock`: writing it (TOML written directly for
+//! the usual shape, the general serialiser otherwise), reading and
+//! validating it (a fast reader for exactly what is written, the TOML parser
+//! for anything else), and migrating a version 1 lock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use super::{Lock, NoteIds, NoteRecord, Stamp, ID_STEP, LOCK_VERSION};
+use crate::identity::note_guid;
+
+const HEADER: &str = "\
+# bank.lock: written by `qbank build`; commit it beside the bank.
+# For each note: its GUID, its note id (a millisecond timestamp from the
+# build that first saw the question), when it entered the bank (`added`),
+# the SHA-256 of what Anki stores for it, the `mod` (Unix seconds) that
+# content was given, and that content as shipped (so a question that leaves
+# the bank can be shipped once more, retired). Anki updates a learner's note
+# only when the incoming `mod` is newer, so `mod` changes exactly when the
+# hash does. Do not edit by hand: `qbank build` keeps it up to date.
+";
+
+/// TOML basic string: `"` and `\` escaped, control characters as escapes,
+/// everything else as is (one line, whatever the text).
+fn toml_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn toml_strings(out: &mut String, items: &[String]) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        toml_string(out, item);
+    }
+    out.push(']');
+}
+
+/// A version 1 lock, read only to migrate it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LockV1 {
+    version: u32,
+    bank: String,
+    records: usize,
+    notetype: Stamp,
+    #[serde(default)]
+    notes: BTreeMap<String, StampV1>,
+    #[serde(default)]
+    removed: BTreeMap<String, StampV1>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StampV1 {
+    guid: String,
+    hash: String,
+    #[serde(rename = "mod")]
+    mtime: i64,
+}
+
+/// Only the version, to pick the reader.
+#[derive(Debug, Deserialize)]
+struct VersionOnly {
+    version: u32,
+}
+
+impl LockV1 {
+    /// The same records as version 2: each question dated by the build that
+    /// recorded it (its `mod`), ids allocated in date order, content unknown
+    /// (every note in the bank is re-rendered by the build anyway).
+    fn migrate(self) -> Lock {
+        let mut ids = NoteIds::default();
+        let mut order: Vec<(&String, &StampV1, bool)> = self
+            .notes
+            .iter()
+            .map(|(id, s)| (id, s, false))
+            .chain(self.removed.iter().map(|(id, s)| (id, s, true)))
+            .collect();
+        order.sort_by_key(|(id, s, _)| (s.mtime, (*id).clone()));
+        let mut lock = Lock {
+            version: LOCK_VERSION,
+            bank: self.bank.clone(),
+            records: self.records,
+            notetype: self.notetype.clone(),
+            notes: BTreeMap::new(),
+            retired: BTreeMap::new(),
+            migrated_from: Some(self.version),
+        };
+        for (id, stamp, removed) in order {
+            let record = NoteRecord {
+                guid: stamp.guid.clone(),
+                id: ids.allocate(&self.bank, id, stamp.mtime),
+                added: stamp.mtime,
+                retired: removed.then_some(stamp.mtime),
+                hash: stamp.hash.clone(),
+                mtime: stamp.mtime,
+                fields: Vec::new(),
+                tags: Vec::new(),
+                media: Vec::new(),
+            };
+            if removed {
+                lock.retired.insert(id.clone(), record);
+            } else {
+                lock.notes.insert(id.clone(), record);
+            }
+        }
+        lock
+    }
+}
+
+impl Lock {
+    /// The lock as written to disk: a comment header, then sorted TOML.
+    pub fn to_text(&self) -> Result<String> {
+        let body = match self.to_toml_fast() {
+            Some(body) => body,
+            None => toml::to_string(self).context("cannot serialise bank.lock")?,
+        };
+        Ok(format!("{HEADER}\n{body}"))
+    }
+
+    /// The lock's canonical TOML, written directly: the general serialiser
+    /// builds a document tree that, for a bank of 100,000 questions, costs
+    /// hundreds of megabytes. One line per key, strings as TOML basic
+    /// strings. Only for the lock's usual shape (slug keys, some notes);
+    /// `None` otherwise.
+    fn to_toml_fast(&self) -> Option<String> {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let records = self.notes.iter().chain(&self.retired);
+        if self.notes.is_empty()
+            || !plain(&self.bank)
+            || !plain(&self.notetype.hash)
+            || !records
+                .clone()
+                .all(|(id, r)| plain(id) && plain(&r.guid) && plain(&r.hash))
+        {
+            return None;
+        }
+        let size: usize = records
+            .map(|(_, r)| 200 + r.fields.iter().map(|f| f.len() + 8).sum::<usize>())
+            .sum();
+        let mut out = String::with_capacity(size + 200);
+        let _ = write!(
+            out,
+            "version = {}\nbank = \"{}\"\nrecords = {}\n\n[notetype]\nhash = \"{}\"\nmod = {}\n",
+            self.version, self.bank, self.records, self.notetype.hash, self.notetype.mtime
+        );
+        for (table, entries) in [("notes", &self.notes), ("retired", &self.retired)] {
+            for (id, r) in entries {
+                let _ = write!(
+                    out,
+                    "\n[{table}.{id}]\nguid = \"{}\"\nid = {}\nadded = {}\n",
+                    r.guid, r.id, r.added
+                );
+                if let Some(retired) = r.retired {
+                    let _ = writeln!(out, "retired = {retired}");
+                }
+                let _ = write!(out, "hash = \"{}\"\nmod = {}\n", r.hash, r.mtime);
+                for (key, list) in [
+                    ("fields", &r.fields),
+                    ("tags", &r.tags),
+                    ("media", &r.media),
+                ] {
+                    out.push_str(key);
+                    out.push_str(" = ");
+                    toml_strings(&mut out, list);
+                    out.push('\n');
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Parse and validate a lock's text (version 2, or version 1, migrated).
+    /// Anything unexpected is an error that names the file: a broken lock is
+    /// never silently replaced.
+    pub fn parse(text: &str, path: &Path, bank_id: &str) -> Result<Lock> {
+        let invalid = |e: toml::de::Error| {
+            anyhow::anyhow!(
+                "{} is not a valid lock file: {}\n(restore it from version control, or delete it to start a new change record: learners would then see every note as changed once)",
+                path.display(),
+                e.message()
+            )
+        };
+        let at = || path.display();
+        let lock = match Lock::parse_canonical(text) {
+            Some(lock) => lock,
+            None => {
+                let version = toml::from_str::<VersionOnly>(text)
+                    .map_err(invalid)?
+                    .version;
+                match version {
+                    1 => {
+                        let old: LockV1 = toml::from_str(text).map_err(invalid)?;
+                        let found = old.notes.len() + old.removed.len();
+                        if found != old.records {
+                            bail!(
+                                "{}: the lock says it holds {} records but {found} were found: it was cut short or edited by hand",
+                                at(),
+                                old.records
+                            );
+                        }
+                        old.migrate()
+                    }
+                    LOCK_VERSION => toml::from_str(text).map_err(invalid)?,
+                    other => bail!(
+                        "{}: lock version {other} is not supported (this qbank reads versions 1 and {LOCK_VERSION})",
+                        at()
+                    ),
+                }
+            }
+        };
+        if lock.bank != bank_id {
+            bail!(
+                "{}: the lock belongs to bank `{}`, not `{bank_id}`",
+                at(),
+                lock.bank
+            );
+        }
+        check_stamp(&lock.notetype.hash, lock.notetype.mtime)
+            .with_context(|| format!("{}: [notetype]", at()))?;
+        let mut ids = BTreeSet::new();
+        for (table, entries) in [("notes", &lock.notes), ("retired", &lock.retired)] {
+            for (id, record) in entries {
+                let here = || format!("{}: [{table}.{id}]", at());
+                check_stamp(&record.hash, record.mtime).with_context(here)?;
+                let expected = note_guid(bank_id, id);
+                if record.guid != expected {
+                    bail!(
+                        "{} guid `{}` is not this question's GUID (`{expected}`)",
+                        here(),
+                        record.guid
+                    );
+                }
+                if record.added <= 0 || record.id <= 0 || record.id % ID_STEP != 0 {
+                    bail!(
+                        "{} id {} / added {} are not a note id and a Unix time",
+                        here(),
+                        record.id,
+                        record.added
+                    );
+                }
+                if !ids.insert(record.id) {
+                    bail!("{} note id {} is used twice", here(), record.id);
+                }
+                if (table == "retired") != record.retired.is_some() {
+                    bail!("{} `retired` belongs to retired records only", here());
+                }
+            }
+        }
+        let found = lock.notes.len() + lock.retired.len();
+        if found != lock.records {
+            bail!(
+                "{}: the lock says it holds {} records but {found} were found: it was cut short or edited by hand",
+                at(),
+                lock.records
+            );
+        }
+        if let Some(id) = lock.notes.keys().find(|id| lock.retired.contains_key(*id)) {
+            bail!("{}: `{id}` is listed both in notes and in retired", at());
+        }
+        Ok(lock)
+    }
+
+    /// Read a lock exactly as [`Lock::to_text`] writes it, without the
+    /// general TOML parser (whose document tree costs hundreds of megabytes
+    /// for 100,000 questions): only each list line goes through it. `None`
+    /// for any other text, which then goes through the TOML parser: hand
+    /// edits, other layouts, older versions, broken files.
+    fn parse_canonical(text: &str) -> Option<Lock> {
+        fn value<'t>(line: Option<&'t str>, key: &str) -> Option<&'t str> {
+            line?.strip_prefix(key)?.strip_prefix(" = ")
+        }
+        fn string<'t>(line: Option<&'t str>, key: &str) -> Option<&'t str> {
+            value(line, key)?.strip_prefix('"')?.strip_suffix('"')
+        }
+        fn number<T: std::str::FromStr>(line: Option<&str>, key: &str) -> Option<T> {
+            value(line, key)?.parse().ok()
+        }
+        // A list as the writer writes it (`toml_strings`) is also JSON with
+        // the same meaning (same escapes), which serde_json reads fast; the
+        // final write-back comparison below guarantees the reading is exact.
+        fn list(line: Option<&str>, key: &str) -> Option<Vec<String>> {
+            serde_json::from_str(value(line, key)?).ok()
+        }
+        let body = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
+        let mut lines = body.split('\n').peekable();
+        let version = number(lines.next(), "version")?;
+        if version != LOCK_VERSION {
+            return None;
+        }
+        let bank = string(lines.next(), "bank")?.to_string();
+        let records = number(lines.next(), "records")?;
+        if !lines.next()?.is_empty() || lines.next()? != "[notetype]" {
+            return None;
+        }
+        let notetype = Stamp {
+            hash: string(lines.next(), "hash")?.to_string(),
+            mtime: number(lines.next(), "mod")?,
+        };
+        let mut lock = Lock {
+            version,
+            bank,
+            records,
+            notetype,
+            notes: BTreeMap::new(),
+            retired: BTreeMap::new(),
+            migrated_from: None,
+        };
+        loop {
+            if !lines.next()?.is_empty() {
+                return None;
+            }
+            let Some(header) = lines.next() else { break };
+            if header.is_empty() {
+                break;
+            }
+            let (table, id) = header
+                .strip_prefix('[')?
+                .strip_suffix(']')?
+                .split_once('.')?;
+            let guid = string(lines.next(), "guid")?.to_string();
+            let note_id = number(lines.next(), "id")?;
+            let added = number(lines.next(), "added")?;
+            let retired = match lines.peek() {
+                Some(l) if l.starts_with("retired = ") => Some(number(lines.next(), "retired")?),
+                _ => None,
+            };
+            let record = NoteRecord {
+                guid,
+                id: note_id,
+                added,
+                retired,
+                hash: string(lines.next(), "hash")?.to_string(),
+                mtime: number(lines.next(), "mod")?,
+                fields: list(lines.next(), "fields")?,
+                tags: list(lines.next(), "tags")?,
+                media: list(lines.next(), "media")?,
+            };
+            let entries = match table {
+                "notes" => &mut lock.notes,
+                "retired" => &mut lock.retired,
+                _ => return None,
+            };
+            entries.insert(id.to_string(), record);
+        }
+        // Only text that is exactly what this lock writes back is taken;
+        // that is what makes this reading the same as the TOML parser's.
+        (lock.to_toml_fast()? == body).then_some(lock)
+    }
+
+    /// Read the lock at `path`; `None` when there is none yet.
+    pub fn read(path: &Path, bank_id: &str) -> Result<Option<Lock>> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))?;
+                Lock::parse(&text, path, bank_id).map(Some)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+fn check_stamp(hash: &str, mtime: i64) -> Result<()> {
+    if hash.len() != 64
+        || !hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        bail!("hash `{hash}` is not a SHA-256 in lowercase hex");
+    }
+    if mtime <= 0 {
+        bail!("mod {mtime} is not a positive Unix time");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anki::lock::fixtures::{h, note};
+    use crate::anki::lock::{plan, CurrentNote};
+
+    fn sample_lock() -> Lock {
+        let first = plan(
+            None,
+            "b",
+            vec![note("a", '1'), note("gone", '2')],
+            &h('9'),
+            1000,
+        )
+        .lock;
+        plan(
+            Some(&first),
+            "b",
+            vec![note("a", '3'), note("z-9", '4')],
+            &h('9'),
+            2000,
+        )
+        .lock
+    }
+
+    #[test]
+    fn direct_writer_is_toml_the_parser_reads_back() {
+        let lock = sample_lock();
+        assert!(!lock.retired.is_empty());
+        let body = lock.to_toml_fast().unwrap();
+        assert_eq!(toml::from_str::<Lock>(&body).unwrap(), lock);
+        let empty = plan(None, "b", vec![], &h('8'), 7).lock;
+        assert_eq!(empty.to_toml_fast(), None);
+        assert!(empty.to_text().unwrap().contains("[notes]"));
+    }
+
+    #[test]
+    fn canonical_reader_agrees_with_the_toml_parser() {
+        let lock = sample_lock();
+        let text = lock.to_text().unwrap();
+        assert_eq!(Lock::parse_canonical(&text), Some(lock.clone()));
+        assert_eq!(toml::from_str::<Lock>(&text).unwrap(), lock);
+        // Anything else is left to the TOML parser, edits and all.
+        for edited in [
+            text.replace("mod = 2000", "mod =  2000"),
+            text.replace("\n\n[notes.z-9]", "\n[notes.z-9]"),
+            format!("{text}\n"),
+            text.replace("[retired.", "[other."),
+            text.replacen("# bank.lock", "#bank.lock", 1),
+        ] {
+            assert_eq!(Lock::parse_canonical(&edited), None, "{edited}");
+        }
+    }
+
+    #[test]
+    fn text_round_trips_and_is_stable() {
+        let lock = sample_lock();
+        let text = lock.to_text().unwrap();
+        let back = Lock::parse(&text, Path::new("bank.lock"), "b").unwrap();
+        assert_eq!(back, lock);
+        assert_eq!(back.to_text().unwrap(), text);
+        assert!(text.find("[notes.a]").unwrap() < text.find("[notes.z-9]").unwrap());
+    }
+
+    const V1: &str = "# bank.lock\n\nversion = 1\nbank = \"b\"\nrecords = 3\n\n\
+[notetype]\nhash = \"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\"\nmod = 50\n\n\
+[notes.x]\nguid = \"GX\"\nhash = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\nmod = 100\n\n\
+[notes.yy]\nguid = \"GY\"\nhash = \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"\nmod = 200\n\n\
+[removed.old]\nguid = \"GO\"\nhash = \"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\"\nmod = 90\n";
+
+    fn v1() -> String {
+        V1.replace("GX", &note_guid("b", "x"))
+            .replace("GY", &note_guid("b", "yy"))
+            .replace("GO", &note_guid("b", "old"))
+    }
+
+    #[test]
+    fn a_version_1_lock_is_migrated_once_dated_by_its_builds() {
+        let lock = Lock::parse(&v1(), Path::new("bank.lock"), "b").unwrap();
+        assert_eq!(lock.migrated_from, Some(1));
+        assert_eq!(lock.notes["x"].added, 100);
+        assert_eq!(lock.notes["x"].id / 1000, 100);
+        assert_eq!(lock.notes["yy"].id / 1000, 200);
+        assert_eq!(lock.retired["old"].retired, Some(90));
+        // The build after it: every note re-hashed (new field list), the
+        // removed one not shipped (its content was never recorded).
+        let p = plan(
+            Some(&lock),
+            "b",
+            vec![CurrentNote {
+                id: lock.notes["x"].id,
+                added: 100,
+                ..note("x", 'e')
+            }],
+            &h('f'),
+            300,
+        );
+        assert!(p
+            .summary()
+            .contains("bank.lock migrated from version 1 to 2"));
+        assert_eq!(p.retired, ["yy"]);
+        assert_eq!(p.retired_unknown, ["yy"]);
+        assert!(p.lock.retired["yy"].fields.is_empty());
+        assert_eq!(p.lock.notes["x"].mtime, 300);
+        let text = p.lock.to_text().unwrap();
+        let again = Lock::parse(&text, Path::new("bank.lock"), "b").unwrap();
+        assert_eq!(again.migrated_from, None);
+        assert_eq!(
+            again,
+            Lock {
+                migrated_from: None,
+                ..p.lock
+            }
+        );
+    }
+
+    #[test]
+    fn broken_or_foreign_locks_are_clear_errors() {
+        let p = plan(None, "b", vec![note("x", 'a')], &h('c'), 100);
+        let text = p.lock.to_text().unwrap();
+        let path = Path::new("content/bank.lock");
+        let err = Lock::parse(&text, path, "other").unwrap_err().to_string();
+        assert!(err.contains("belongs to bank `b`"), "{err}");
+        let err = Lock::parse("notes = 3", path, "b").unwrap_err().to_string();
+        assert!(
+            err.contains("content/bank.lock is not a valid lock file"),
+            "{err}"
+        );
+        let edited = text.replace(&h('a'), "abc");
+        let err = format!("{:#}", Lock::parse(&edited, path, "b").unwrap_err());
+        assert!(
+            err.contains("[notes.x]") && err.contains("SHA-256"),
+            "{err}"
+        );
+        let edited = text.replace(&note_guid("b", "x"), "qbdeadbeef");
+        let err = format!("{:#}", Lock::parse(&edited, path, "b").unwrap_err());
+        assert!(err.contains("not this question's GUID"), "{err}");
+        let err = format!(
+            "{:#}",
+            Lock::parse(&text.replace("version = 2", "version = 7"), path, "b").unwrap_err()
+        );
+        assert!(err.contains("lock version 7 is not supported"), "{err}");
+    }
+
+    #[test]
+    fn a_lock_cut_short_at_a_line_boundary_is_an_error() {
+        let p = plan(
+            None,
+            "b",
+            vec![note("x", 'a'), note("yy", 'b')],
+            &h('c'),
+            100,
+        );
+        let text = p.lock.to_text().unwrap();
+        // Still valid TOML, one note short.
+        let cut = &text[..text.find("\n[notes.yy]").unwrap() + 1];
+        let err = Lock::parse(cut, Path::new("bank.lock"), "b")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("holds 2 records but 1 were found"), "{err}");
+        let cut = &v1()[..v1().find("\n[notes.yy]").unwrap() + 1];
+        let err = Lock::parse(cut, Path::new("bank.lock"), "b")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("holds 3 records but 1 were found"), "{err}");
+    }
+}
