@@ -16,6 +16,7 @@ use crate::diagnostic::{self, Diagnostic, LineIndex};
 use crate::figure;
 use crate::fonts::{self, Family};
 use crate::load::{self, markdown_options};
+use crate::math;
 use crate::model::Bank;
 
 /// Load and check the bank in `root`. Diagnostics come sorted by file and line.
@@ -280,6 +281,13 @@ pub(crate) fn check_title_html(path: &Path, line: usize, title: &str, diags: &mu
                 line,
                 format!("image `{dest_url}` in the `#` title; put figures in a part"),
             )),
+            // A title is also the booklet's bookmark and the deck's sort
+            // field: plain text only.
+            Event::InlineMath(tex) | Event::DisplayMath(tex) => diags.push(Diagnostic::error(
+                path,
+                line,
+                format!("formula `${tex}$` in a title; titles are plain text (bookmarks, the deck's sort field), so write it in words or Unicode, or write `\\$` for a dollar sign"),
+            )),
             _ => {}
         }
         decoded_characters(path, line, &event, diags);
@@ -349,6 +357,9 @@ fn check_markdown(
     let mut pending_lead_in: Option<usize> = None;
     let mut seen_sans = BTreeSet::new();
     let mut seen_mono = BTreeSet::new();
+    let mut seen_math = BTreeSet::new();
+    // Lines already warned about a lone `$`.
+    let mut dollar_lines = BTreeSet::new();
     // The figure being read: the line it starts on and its alt text's length.
     let mut alt: Option<(usize, usize)> = None;
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
@@ -430,6 +441,36 @@ fn check_markdown(
             Event::Html(html) | Event::InlineHtml(html) => {
                 diags.push(raw_html(path, line_at(range.start), html));
             }
+            Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                let line = line_at(range.start);
+                if alt.is_some() {
+                    diags.push(Diagnostic::error(
+                        path,
+                        line,
+                        "a formula in a figure's alt text; a caption is plain text, so write it in words or Unicode",
+                    ));
+                }
+                check_formula(path, line, tex, &mut seen_math, &mut seen_sans, diags);
+                if matches!(event, Event::InlineMath(_)) {
+                    if let Some(d) = price_pair(path, line, tex, &markdown[range.end..]) {
+                        diags.push(d);
+                    }
+                }
+            }
+            Event::Text(t) if has_unescaped_dollar(markdown, range.clone()) => {
+                let line = line_at(range.start);
+                if dollar_lines.insert(line) {
+                    diags.push(lone_dollar(path, line));
+                }
+                check_glyphs_in(
+                    path,
+                    line_at(range.start),
+                    t,
+                    Family::Sans,
+                    &mut seen_sans,
+                    diags,
+                );
+            }
             Event::Text(t) | Event::Code(t) if load::find_forbidden(t).is_some() => {}
             Event::Text(t) => check_glyphs_in(
                 path,
@@ -459,6 +500,82 @@ fn check_markdown(
     if let Some(line) = pending_lead_in {
         diags.push(dangling(path, line));
     }
+}
+
+/// A formula that does not parse, or draws a character its font lacks.
+fn check_formula(
+    path: &Path,
+    line: usize,
+    tex: &str,
+    seen_math: &mut BTreeSet<char>,
+    seen_sans: &mut BTreeSet<char>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let tree = match math::parse(tex) {
+        Ok(tree) => tree,
+        Err(e) => {
+            let shown: String = tex.trim().chars().take(40).collect();
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                format!("formula `{shown}`: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut chars = Vec::new();
+    math::characters(&tree, &mut chars);
+    for (c, in_math) in chars {
+        let (family, seen) = if in_math {
+            (Family::Math, &mut *seen_math)
+        } else {
+            (Family::Sans, &mut *seen_sans)
+        };
+        if !fonts::can_draw(family, c) && seen.insert(c) {
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                format!(
+                    "character `{c}` (U+{:04X}) in a formula cannot be drawn by the bundled font {}",
+                    c as u32,
+                    family.name()
+                ),
+            ));
+        }
+    }
+}
+
+/// Does the text run at `range` of `markdown` hold a `$` not written `\$`?
+/// Such a dollar is text today, but a second one later in the paragraph
+/// would pair with it and turn the words between them into a formula.
+fn has_unescaped_dollar(markdown: &str, range: std::ops::Range<usize>) -> bool {
+    let bytes = markdown.as_bytes();
+    range
+        .filter(|&i| bytes.get(i) == Some(&b'$'))
+        .any(|i| i == 0 || bytes[i - 1] != b'\\')
+}
+
+fn lone_dollar(path: &Path, line: usize) -> Diagnostic {
+    Diagnostic::warning(
+        path,
+        line,
+        "a `$` that is not a formula: write `\\$` for a dollar sign, so that another `$` in the paragraph cannot pair with it",
+    )
+}
+
+/// An inline formula that reads like the text between two prices
+/// (`$5/$10` pairs into the formula `5/`): it starts with a digit and a
+/// digit follows its closing `$`.
+fn price_pair(path: &Path, line: usize, tex: &str, after: &str) -> Option<Diagnostic> {
+    let starts_with_digit = tex.starts_with(|c: char| c.is_ascii_digit());
+    let digit_after = after.starts_with(|c: char| c.is_ascii_digit());
+    (starts_with_digit && digit_after).then(|| {
+        Diagnostic::warning(
+            path,
+            line,
+            format!("`${tex}$` reads as the text between two prices, set as a formula; write `\\$` for each dollar sign"),
+        )
+    })
 }
 
 fn dangling(path: &Path, line: usize) -> Diagnostic {
@@ -683,6 +800,47 @@ mod tests {
         // No precomposed form: a formula's x-hat is drawn as it is.
         assert!(run("x\u{302}ᵢ = (xᵢ-μ_B)").is_empty());
         assert!(run("Café, naïve, σ², √d, ₹, →").is_empty());
+    }
+
+    #[test]
+    fn formulas_that_do_not_parse_or_draw_are_refused_at_their_line() {
+        let diags = run(
+            "Fine: $\\sigma^2$.\n\nBroken: $\\frac{1}$ and\n$$x^$$\n\nUndrawable: $\\text{🎯}$ ok.",
+        );
+        assert_eq!(diags.len(), 3, "{diags:?}");
+        assert!(
+            diags[0].starts_with("12: formula `\\frac{1}`: the formula does not parse"),
+            "{diags:?}"
+        );
+        assert!(
+            diags[1].starts_with("13: formula `x^`: the formula does not parse"),
+            "{diags:?}"
+        );
+        assert!(
+            diags[2].starts_with("15: character `🎯` (U+1F3AF) in a formula"),
+            "{diags:?}"
+        );
+        assert!(run("$\\newcommand{\\x}{1}$")[0].contains("not allowed"));
+        assert!(run("![a $x$ b](media/x.svg)")
+            .iter()
+            .any(|d| d.contains("a formula in a figure's alt text")));
+    }
+
+    #[test]
+    fn dollars_that_could_pair_are_warned_about_and_escaped_ones_are_not() {
+        assert!(run("It costs \\$5 or \\$10, and $x$ is a formula.").is_empty());
+        assert_eq!(
+            run("It costs $5 a month."),
+            ["10: a `$` that is not a formula: write `\\$` for a dollar sign, so that another `$` in the paragraph cannot pair with it"]
+        );
+        let pair = run("From $5/$10 a day.");
+        assert_eq!(pair.len(), 1, "{pair:?}");
+        assert!(
+            pair[0].contains("`$5/$` reads as the text between two prices"),
+            "{pair:?}"
+        );
+        // Dollars in code are code.
+        assert!(run("Run `echo $HOME`.").is_empty());
     }
 
     #[test]

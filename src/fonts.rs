@@ -1,4 +1,5 @@
-//! The bundled fonts (DejaVu, from `fonts/`), compiled into the binary so the
+//! The bundled fonts (DejaVu, and TeX Gyre DejaVu Math for formulas, from
+//! `fonts/`), compiled into the binary so the
 //! glyph check and the booklet never depend on what the machine has installed.
 
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -10,12 +11,16 @@ pub const SANS_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-Oblique.ttf")
 pub const SANS_BOLD_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-BoldOblique.ttf");
 pub const MONO_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSansMono.ttf");
 pub const MONO_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSansMono-Bold.ttf");
+/// The booklet's math font: DejaVu's letters and symbols with the OpenType
+/// MATH table Typst needs for fractions, roots and scripts.
+pub const MATH: &[u8] = include_bytes!("../fonts/TeXGyreDejaVuMath.otf");
 
 /// Which family a piece of text is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Sans,
     Mono,
+    Math,
 }
 
 impl Family {
@@ -23,6 +28,7 @@ impl Family {
         match self {
             Family::Sans => "DejaVu Sans",
             Family::Mono => "DejaVu Sans Mono",
+            Family::Math => "TeX Gyre DejaVu Math",
         }
     }
 }
@@ -30,6 +36,7 @@ impl Family {
 struct Faces {
     sans: Vec<ttf_parser::Face<'static>>,
     mono: Vec<ttf_parser::Face<'static>>,
+    math: Vec<ttf_parser::Face<'static>>,
 }
 
 fn faces() -> &'static Faces {
@@ -42,6 +49,7 @@ fn faces() -> &'static Faces {
                 .map(parse)
                 .collect(),
             mono: [MONO_REGULAR, MONO_BOLD].into_iter().map(parse).collect(),
+            math: vec![parse(MATH)],
         }
     })
 }
@@ -58,6 +66,7 @@ pub fn can_draw(family: Family, c: char) -> bool {
     let memo = match family {
         Family::Sans => &SANS_MEMO,
         Family::Mono => &MONO_MEMO,
+        Family::Math => &MATH_MEMO,
     };
     let slot = memo.get(c as usize);
     match slot.map(|s| s.load(Ordering::Relaxed)) {
@@ -68,6 +77,7 @@ pub fn can_draw(family: Family, c: char) -> bool {
     let set = match family {
         Family::Sans => &faces().sans,
         Family::Mono => &faces().mono,
+        Family::Math => &faces().math,
     };
     let drawable = set.iter().all(|f| f.glyph_index(c).is_some());
     if let Some(slot) = slot {
@@ -85,6 +95,7 @@ const UNDRAWABLE: u8 = 2;
 /// What [`can_draw`] answered for each BMP character (0 = not asked yet).
 static SANS_MEMO: [AtomicU8; 0x10000] = [const { AtomicU8::new(UNKNOWN) }; 0x10000];
 static MONO_MEMO: [AtomicU8; 0x10000] = [const { AtomicU8::new(UNKNOWN) }; 0x10000];
+static MATH_MEMO: [AtomicU8; 0x10000] = [const { AtomicU8::new(UNKNOWN) }; 0x10000];
 
 /// Is every character of `text` one that [`can_draw`] accepts without a
 /// font lookup (printable ASCII, line breaks, tabs)? A fast path for long text.
@@ -103,6 +114,22 @@ mod tests {
             assert!(can_draw(Family::Sans, c), "{c}");
         }
         assert!(can_draw(Family::Mono, 'x'));
+        // Formulas: the symbols, and the italic letters Typst sets them in.
+        for c in "σμ∑√∂∇≈≤≥∈⊤∥−×⋅→ℝ𝑥𝜎𝛽".chars() {
+            assert!(can_draw(Family::Math, c), "{c}");
+        }
+    }
+
+    #[test]
+    fn the_math_font_is_named_as_the_template_asks() {
+        let face = ttf_parser::Face::parse(MATH, 0).unwrap();
+        let family = face
+            .names()
+            .into_iter()
+            .find(|n| n.name_id == ttf_parser::name_id::FAMILY && n.is_unicode())
+            .and_then(|n| n.to_string());
+        assert_eq!(family.as_deref(), Some(Family::Math.name()));
+        assert!(face.tables().math.is_some(), "an OpenType MATH table");
     }
 
     #[test]

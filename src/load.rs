@@ -33,9 +33,11 @@ pub fn xref_target(dest: &str) -> Option<&str> {
     dest.strip_prefix('#').filter(|id| !id.is_empty())
 }
 
-/// The Markdown extensions a bank uses: CommonMark plus tables.
+/// The Markdown extensions a bank uses: CommonMark plus tables, and
+/// formulas in `$…$` (inline) and `$$…$$` (display), written in LaTeX. A
+/// dollar sign that is not a formula is written `\$`.
 pub fn markdown_options() -> Options {
-    Options::ENABLE_TABLES
+    Options::ENABLE_TABLES | Options::ENABLE_MATH
 }
 
 /// What loading produced: the bank (absent when `bank.toml` itself is

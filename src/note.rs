@@ -270,6 +270,14 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
     let mut table = TableLabels::default();
     for event in TextMergeStream::new(Parser::new_ext(markdown, card_options())) {
         let event = tie_em_dash(event);
+        // Formulas go to Anki's MathJax in its own delimiters, as text (so
+        // escaped like any text): `\(…\)` inline, `\[…\]` on a line of
+        // their own.
+        let event = match event {
+            Event::InlineMath(tex) => Event::Text(CowStr::from(format!("\\({tex}\\)"))),
+            Event::DisplayMath(tex) => Event::Text(CowStr::from(format!("\\[{tex}\\]"))),
+            other => other,
+        };
         // Raw HTML in the source is shown as text; the only markup past this
         // point is what this function writes itself.
         let event = match event {
@@ -458,6 +466,20 @@ mod tests {
         assert_eq!(
             render_inline("Bias \u{2014} variance"),
             "Bias\u{a0}\u{2014} variance"
+        );
+    }
+
+    #[test]
+    fn formulas_go_to_mathjax_escaped_and_prices_stay_text() {
+        let html = render_markdown(
+            &bank(),
+            "Costs \\$5 -- then $a<b$ and\n\n$$\\frac{x}{y} -- z$$",
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            html,
+            "<p>Costs $5 \u{2013} then \\(a&lt;b\\) and</p>\n<p>\\[\\frac{x}{y} -- z\\]</p>"
         );
     }
 

@@ -12,6 +12,7 @@ use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::load::{markdown_options, xref_target};
+use crate::math;
 
 /// How a piece of inline text is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -35,7 +36,23 @@ pub struct Span {
     /// template prints it in parentheses after that text.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub after_text: bool,
+    /// A formula: its tree, typeset by the template; `text` is empty and
+    /// `tex` holds the LaTeX (the formula's alternative text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub math: Option<Formula>,
 }
+
+/// A formula as the template receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Formula {
+    /// The LaTeX as written, for screen readers and the layout estimate.
+    pub tex: String,
+    /// A display formula (`$$…$$`), set on a line of its own.
+    pub display: bool,
+    pub tree: math::Node,
+}
+
+impl Eq for Formula {}
 
 /// Column alignment of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -176,13 +193,39 @@ impl Builder {
             buf.other_text = true;
         }
         match buf.spans.last_mut() {
-            Some(last) if last.inline == inline && last.xref.is_none() => last.text.push_str(text),
+            Some(last) if last.inline == inline && last.xref.is_none() && last.math.is_none() => {
+                last.text.push_str(text)
+            }
             _ => buf.spans.push(Span {
                 text: text.to_string(),
                 inline,
                 ..Span::default()
             }),
         }
+    }
+
+    /// A formula. One that does not parse (`qbank check` refuses it, so
+    /// only a bank built unchecked gets here) is shown as its source.
+    fn push_math(&mut self, tex: &str, display: bool) {
+        if let Some((_, alt)) = &mut self.image {
+            alt.push_str(tex);
+            return;
+        }
+        let Ok(tree) = math::parse(tex) else {
+            self.push_text(tex, true);
+            return;
+        };
+        self.open_inline();
+        let buf = self.inline.as_mut().expect("inline buffer");
+        buf.other_text = true;
+        buf.spans.push(Span {
+            math: Some(Formula {
+                tex: tex.to_string(),
+                display,
+                tree,
+            }),
+            ..Span::default()
+        });
     }
 
     /// The cross-reference that a `[...](#id)` link closes with.
@@ -275,7 +318,7 @@ fn trim_spans(mut spans: Vec<Span>) -> Vec<Span> {
     if let Some(last) = spans.last_mut() {
         last.text = last.text.trim_end().to_string();
     }
-    spans.retain(|s| !s.text.is_empty() || s.xref.is_some());
+    spans.retain(|s| !s.text.is_empty() || s.xref.is_some() || s.math.is_some());
     spans
 }
 
@@ -442,6 +485,8 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 }
             }
             Event::Code(text) => b.push_text(&text, true),
+            Event::InlineMath(tex) => b.push_math(&tex, false),
+            Event::DisplayMath(tex) => b.push_math(&tex, true),
             Event::SoftBreak => b.push_text(" ", false),
             Event::HardBreak => b.push_text("\n", false),
             Event::Html(text) | Event::InlineHtml(text) => b.push_text(&text, false),
@@ -587,6 +632,29 @@ mod tests {
         assert_eq!(json[0]["spans"][1]["bold"], true);
         assert_eq!(json[1]["kind"], "list");
         assert_eq!(json[1]["items"][0][0]["spans"][0]["text"], "x");
+    }
+
+    #[test]
+    fn formulas_become_math_spans_and_prices_stay_text() {
+        let blocks = parse(r"Cost \$5, and $\sigma^2$ then $$\frac{a}{b}$$");
+        let Block::Paragraph { spans } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(spans[0].text, "Cost $5, and ");
+        let inline = spans[1].math.as_ref().expect("inline formula");
+        assert_eq!((inline.tex.as_str(), inline.display), (r"\sigma^2", false));
+        assert!(spans[1].text.is_empty());
+        let display = spans[3].math.as_ref().expect("display formula");
+        assert!(display.display);
+        let json = serde_json::to_value(spans).unwrap();
+        assert_eq!(json[1]["math"]["tree"]["m"], "attach");
+        assert!(json[0].get("math").is_none());
+        // A formula that does not parse prints as its source, in code.
+        let blocks = parse(r"See $\frac{1}$.");
+        let Block::Paragraph { spans } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert!(spans.iter().any(|s| s.inline.code && s.text == r"\frac{1}"));
     }
 
     #[test]

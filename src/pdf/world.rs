@@ -34,6 +34,7 @@ fn fonts() -> &'static (LazyHash<FontBook>, Vec<Font>) {
             bundled::SANS_BOLD_ITALIC,
             bundled::MONO_REGULAR,
             bundled::MONO_BOLD,
+            bundled::MATH,
         ]
         .into_iter()
         .flat_map(|data| Font::iter(Bytes::new(data)))
@@ -179,6 +180,9 @@ mod tests {
             .families()
             .map(|(name, _)| name.to_string())
             .collect();
-        assert_eq!(families, ["DejaVu Sans", "DejaVu Sans Mono"]);
+        assert_eq!(
+            families,
+            ["DejaVu Sans", "DejaVu Sans Mono", "TeX Gyre DejaVu Math"]
+        );
     }
 }
