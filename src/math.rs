@@ -418,6 +418,8 @@ fn content_node(content: Content<'_>) -> Result<Node, MathError> {
         } => sym('\u{3bc}', "normal"),
         Content::Ordinary { content, .. } => sym(content, "normal"),
         Content::LargeOp { content, .. } => sym(content, "large"),
+        // A slash is ordinary, as in TeX: `1/n`, not `1 / n`.
+        Content::BinaryOp { content: '/', .. } => sym('/', "normal"),
         Content::BinaryOp { content, .. } => sym(content, "binary"),
         Content::Relation { content, .. } => {
             let mut buf = [0u8; 8];
@@ -502,6 +504,11 @@ mod tests {
             panic!()
         };
         assert_eq!(items[1], sym("\u{2212}", "binary"));
+        // A slash is ordinary, not spaced like an operator.
+        let Node::Seq { items } = parse("1/n").unwrap() else {
+            panic!()
+        };
+        assert_eq!(items[1], sym("/", "normal"));
     }
 
     #[test]

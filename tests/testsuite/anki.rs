@@ -983,6 +983,98 @@ fn a_removed_question_ships_retired_once() {
     assert_eq!(strings(&log["duplicate"]).len(), 3);
 }
 
+/// The booklet's text of `pdf`, as `pdftotext` extracts it, with every run
+/// of white space (line ends and no-break spaces too) as one space.
+fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A cross-reference names the question by its title on the card and by
+/// its number in the booklet: inserting a question before the one referred
+/// to renumbers the booklet's "Qn, p. m", and no note in the deck changes,
+/// so a learner's import updates nothing but adds the new question.
+#[test]
+fn inserting_a_question_renumbers_the_booklet_but_changes_no_note() {
+    let ws = Workspace::new(&fixture_bank());
+    let referring = ws.content.join("b-models/01-linear-regression.md");
+    let text = fs::read_to_string(&referring).unwrap();
+    fs::write(
+        &referring,
+        text.replace(
+            "with a linear baseline.",
+            "with a linear baseline; see also [](#precision-recall).",
+        ),
+    )
+    .unwrap();
+    let both = ["--format", "pdf"];
+    let first = ws.run_build(T1, &both);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let pdf = ws.out.join("fixture-bank.pdf");
+    let booklet = pdf_text(&pdf);
+    assert!(booklet.contains("see also Q2, p."), "{booklet}");
+    let (notes_before, _) = package_notes(&ws.apkg());
+    let card = ws.import()["state"]["notes"]["linear-regression"]["fields"]["Real-world example"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        card.contains("see also \u{201c}Explain precision, recall and F1.\u{201d}"),
+        "the card names the question by its title: {card}"
+    );
+    assert!(!card.contains("Q2"), "{card}");
+
+    // A new first question: precision-recall becomes Q3.
+    fs::write(
+        ws.content.join("a-basics/00-new-first.md"),
+        "+++\nid = \"new-first\"\ntags = [\"evaluation\"]\n+++\n\n# What is a baseline?\n\n\
+         ## Plain English\n\nThe simplest model worth beating.\n\n\
+         ## Technical depth\n\nA majority-class or mean predictor.\n\n\
+         ## Real-world example\n\nA delivery-time baseline of the city's median.\n",
+    )
+    .unwrap();
+    let second = ws.run_build(T2, &both);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let summary = String::from_utf8(second.stdout).unwrap();
+    assert!(
+        summary.contains("apkg: 0 changed, 1 new, 3 unchanged"),
+        "{summary}"
+    );
+    let booklet = pdf_text(&pdf);
+    assert!(booklet.contains("see also Q3, p."), "{booklet}");
+    assert!(!booklet.contains("see also Q2"), "{booklet}");
+    let (notes_after, _) = package_notes(&ws.apkg());
+    for note in &notes_before {
+        assert!(
+            notes_after.contains(note),
+            "a note changed when a question was inserted: {note:?}"
+        );
+    }
+    assert_eq!(notes_after.len(), notes_before.len() + 1);
+    let log = &ws.import()["log"];
+    assert!(strings(&log["updated"]).is_empty(), "{}", log["updated"]);
+    assert_eq!(strings(&log["new"]), ["new-first"]);
+    assert_eq!(strings(&log["duplicate"]).len(), 3);
+}
+
 /// CI's guard: the committed `content/bank.lock` matches the committed bank
 /// (a bank edited without a rebuild fails here, as `build --locked` does).
 #[test]
@@ -1221,6 +1313,150 @@ fn real_bank_cards_read_on_a_phone() {
     }
     assert!(measured >= 8, "{measured}");
     assert!(figure_q.is_some(), "the bank has a figure");
+}
+
+// ---------------------------------------------------------------- formulas on cards
+
+/// Anki's own MathJax (the desktop app's copy, which `tests/run` takes from
+/// the aqt wheel into `target/anki-mathjax`).
+fn mathjax_dir() -> PathBuf {
+    let dir = std::env::var_os("QBANK_ANKI_MATHJAX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("target/anki-mathjax"));
+    assert!(
+        dir.join("tex-chtml-full.js").is_file(),
+        "Anki's MathJax is not at {} (run `bash tests/run`, which unpacks it from the aqt wheel)",
+        dir.display()
+    );
+    dir
+}
+
+/// The scripts that typeset a page as Anki's reviewer does (its MathJax
+/// and configuration: `\(…\)` inline, `\[…\]` display, the mathtools
+/// package), except that errors are shown, not hidden, so a formula MathJax
+/// cannot read is counted. When typesetting is done, `report` runs.
+fn mathjax_scripts(report: &str) -> String {
+    let dir = mathjax_dir();
+    format!(
+        "<script>window.MathJax = {{tex: {{displayMath: [[\"\\\\[\", \"\\\\]\"]], \
+         processEscapes: false, processEnvironments: false, processRefs: false, \
+         packages: {{\"[+]\": [\"mathtools\"], \"[-]\": [\"textmacros\"]}}}}, \
+         loader: {{load: [\"[tex]/mathtools\"], paths: {{mathjax: \"file://{dir}\"}}}}, \
+         startup: {{pageReady: () => MathJax.startup.defaultPageReady().then(() => {{ {report} }})}}}};</script>\
+         <script src=\"file://{dir}/tex-chtml-full.js\"></script>",
+        dir = dir.display()
+    )
+}
+
+/// Every formula on every card of `bank_dir` renders in Anki's MathJax: as
+/// many typeset formulas (display ones as display) as the card has
+/// delimiters, no MathJax error, no delimiter left as text. Screenshots of
+/// the card with the most formulas land in `target/formula-cards/`.
+fn formulas_render_in_mathjax(bank_dir: &Path) -> usize {
+    let ws = Workspace::new(bank_dir);
+    let bank = ws.bank();
+    ws.build(T1);
+    ws.import();
+    let mut cards = Vec::new();
+    for (_, q) in bank.questions() {
+        let rendered = anki(&["render", ws.col(), &q.id]);
+        for ord in ["0", "1"] {
+            let answer = rendered["cards"][ord]["answer"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            if answer.contains("\\(") || answer.contains("\\[") {
+                cards.push((format!("{}-{ord}", q.id), answer));
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut page = String::from("<!doctype html><html><head><meta charset=\"utf-8\"></head><body>");
+    for (i, (_, answer)) in cards.iter().enumerate() {
+        page.push_str(&format!("<div class=\"qa\" id=\"qa{i}\">{answer}</div>"));
+    }
+    let report = "const out = [...document.querySelectorAll('div.qa')].map(d => ({ \
+         inline: d.querySelectorAll('mjx-container:not([display=\"true\"])').length, \
+         display: d.querySelectorAll('mjx-container[display=\"true\"]').length, \
+         errors: [...d.querySelectorAll('mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent), \
+         left: /\\\\[(\\[]/.test(d.innerText) })); \
+         const pre = document.createElement('pre'); pre.id = 'qb-math'; \
+         pre.textContent = JSON.stringify(out); document.body.appendChild(pre);";
+    page.push_str(&mathjax_scripts(report));
+    page.push_str("</body></html>");
+    let file = dir.path().join("formulas.html");
+    fs::write(&file, &page).unwrap();
+    let out = chromium(&[
+        "--virtual-time-budget=20000",
+        "--allow-file-access-from-files",
+        "--dump-dom",
+        &format!("file://{}", file.display()),
+    ]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom
+        .rfind("<pre id=\"qb-math\">")
+        .unwrap_or_else(|| panic!("MathJax did not finish typesetting {}", file.display()))
+        + 18;
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let json = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let results: Vec<Value> = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(results.len(), cards.len());
+    let mut typeset = 0;
+    for ((card, answer), r) in cards.iter().zip(&results) {
+        let inline = answer.matches("\\(").count() as u64;
+        let display = answer.matches("\\[").count() as u64;
+        assert_eq!(r["errors"], serde_json::json!([]), "{card}: {r}");
+        assert_eq!(r["inline"].as_u64(), Some(inline), "{card}: {r}");
+        assert_eq!(r["display"].as_u64(), Some(display), "{card}: {r}");
+        assert_eq!(r["left"], false, "{card}: a delimiter shows as text: {r}");
+        typeset += (inline + display) as usize;
+    }
+    // The card with the most formulas, as a learner sees it on a phone and
+    // on a desktop, day and night.
+    if let Some((card, answer)) = cards
+        .iter()
+        .max_by_key(|(_, a)| a.matches("\\(").count() + a.matches("\\[").count())
+    {
+        let shots = manifest_dir().join("target/formula-cards");
+        fs::create_dir_all(&shots).unwrap();
+        let ord: u16 = card.rsplit('-').next().unwrap().parse().unwrap();
+        for night in [false, true] {
+            let page = card_page(answer, ord, night)
+                .replace("</body>", &format!("{}</body>", mathjax_scripts("")));
+            let file = dir.path().join(format!("card-{night}.html"));
+            fs::write(&file, page).unwrap();
+            for width in [390, 800] {
+                let mode = if night { "night" } else { "day" };
+                let png = shots.join(format!("{card}-{mode}-{width}.png"));
+                chromium(&[
+                    "--virtual-time-budget=20000",
+                    "--allow-file-access-from-files",
+                    &format!("--screenshot={}", png.display()),
+                    &format!("--window-size={width},2400"),
+                    &format!("file://{}", file.display()),
+                ]);
+                assert!(fs::metadata(&png).unwrap().len() > 10_000, "{png:?}");
+            }
+        }
+    }
+    typeset
+}
+
+#[test]
+fn fixture_formulas_render_in_anki_mathjax() {
+    // The fixture's linear-regression answer: one inline, one display.
+    assert_eq!(formulas_render_in_mathjax(&fixture_bank()), 2);
+}
+
+#[test]
+fn real_bank_formulas_render_in_anki_mathjax() {
+    let typeset = formulas_render_in_mathjax(&real_bank());
+    assert!(
+        typeset >= 30,
+        "only {typeset} formulas on the real bank's cards"
+    );
 }
 
 // ---------------------------------------------------------------- a learner over four releases

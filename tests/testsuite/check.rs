@@ -224,6 +224,20 @@ fn second_title() {
 }
 
 #[test]
+fn formulas_that_do_not_parse_draw_or_stay_formulas_are_found_at_their_lines() {
+    assert_broken(
+        "bad-formulas",
+        &[
+            "a-one/01-q-one.md:14: error: formula `\\frac{1}`: the formula does not parse: expected a token",
+            "a-one/01-q-one.md:16: error: formula `\\newcommand{\\loss}{L} \\loss`: `\\newcommand` is not allowed in a formula (no macros, environments, colours or links)",
+            "a-one/01-q-one.md:20: warning: a `$` that is not a formula: write `\\$` for a dollar sign, so that another `$` in the paragraph cannot pair with it",
+            "a-one/01-q-one.md:24: warning: `$5/$` reads as the text between two prices, set as a formula; write `\\$` for each dollar sign",
+            "a-one/01-q-one.md:24: error: character `🎯` (U+1F3AF) in a formula cannot be drawn by the bundled font DejaVu Sans",
+        ],
+    );
+}
+
+#[test]
 fn dangling_lead_in() {
     assert_broken(
         "dangling-lead-in",

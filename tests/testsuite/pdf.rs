@@ -344,10 +344,12 @@ fn block_text(blocks: &[Block], out: &mut String) {
             Block::Paragraph { spans } | Block::Heading { spans, .. } => {
                 // A cross-reference prints "Qn, p. m" (tested on its own):
                 // it stands in as XREF, and words holding it are not looked for.
+                // A formula is typeset in math letters (tested on its own),
+                // so it stands in as XREF too.
                 for s in spans {
-                    match s.xref {
-                        Some(_) => out.push(XREF),
-                        None => out.push_str(&s.text),
+                    match (&s.xref, &s.math) {
+                        (None, None) => out.push_str(&s.text),
+                        _ => out.push(XREF),
                     }
                 }
             }
@@ -390,7 +392,8 @@ fn bank_text(bank: &Bank) -> String {
             block_text(&markdown::parse(&part.markdown), &mut source);
         }
     }
-    source
+    // The word joiner that holds a range together (`7–⁠30`) is not printed.
+    source.replace('\u{2060}', "")
 }
 
 #[test]
@@ -757,6 +760,124 @@ fn figure_alts(doc: &Document) -> Vec<String> {
     out
 }
 
+/// Every `/Formula` structure element's alternative text, in reading order.
+fn formula_alts(doc: &Document) -> Vec<String> {
+    fn walk(doc: &Document, o: &Object, out: &mut Vec<String>) {
+        match resolve(doc, o) {
+            Object::Dictionary(d) => {
+                if d.get(b"S").and_then(Object::as_name).ok() == Some(b"Formula") {
+                    out.push(d.get(b"Alt").map(text_string).unwrap_or_default());
+                }
+                if let Ok(k) = d.get(b"K") {
+                    walk(doc, k, out);
+                }
+            }
+            Object::Array(items) => items.iter().for_each(|i| walk(doc, i, out)),
+            _ => {}
+        }
+    }
+    let catalog = doc.catalog().unwrap();
+    let root = resolve(doc, catalog.get(b"StructTreeRoot").unwrap());
+    let mut out = Vec::new();
+    walk(doc, root, &mut out);
+    out
+}
+
+/// The formulas a bank shows (their LaTeX), in reading order.
+fn bank_formulas(bank: &Bank) -> Vec<String> {
+    fn spans(spans: &[markdown::Span], out: &mut Vec<String>) {
+        out.extend(
+            spans
+                .iter()
+                .filter_map(|s| s.math.as_ref().map(|f| f.tex.clone())),
+        );
+    }
+    fn walk(blocks: &[Block], out: &mut Vec<String>) {
+        for b in blocks {
+            match b {
+                Block::Paragraph { spans: s } | Block::Heading { spans: s, .. } => spans(s, out),
+                Block::List { items, .. } => items.iter().for_each(|i| walk(i, out)),
+                Block::Table { header, rows, .. } => {
+                    for cell in header.iter().chain(rows.iter().flatten()) {
+                        spans(cell, out);
+                    }
+                }
+                Block::Quote { blocks } => walk(blocks, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(intro) = &bank.intro {
+        walk(&markdown::parse(&intro.markdown), &mut out);
+    }
+    for (_, q) in bank.questions() {
+        for (_, part) in q.parts() {
+            walk(&markdown::parse(&part.markdown), &mut out);
+        }
+    }
+    out
+}
+
+/// Every formula is typeset as math: a `/Formula` element whose alternative
+/// text (what a screen reader reads) is its LaTeX, set in the embedded math
+/// font; no `$` pair or LaTeX command is left in the printed text, and
+/// prices written `\$` print as prices.
+#[test]
+fn formulas_are_typeset_in_the_math_font_with_their_latex_as_alt_text() {
+    for content in [manifest("tests/fixtures/good"), manifest("content")] {
+        let b = built(&content);
+        let expected = bank_formulas(&b.bank);
+        assert!(
+            expected.len() >= 2,
+            "{} has formulas: {expected:?}",
+            content.display()
+        );
+        let doc = Document::load(&b.pdf).unwrap();
+        assert_eq!(formula_alts(&doc), expected, "{}", content.display());
+        let fonts =
+            String::from_utf8(run_tool("pdffonts", &[b.pdf.to_str().unwrap()]).stdout).unwrap();
+        assert!(
+            fonts
+                .lines()
+                .any(|l| l.contains("TeXGyreDejaVuMath") && l.contains(" yes yes ")),
+            "the math font is embedded as a subset: {fonts}"
+        );
+        let printed = b.pages.concat();
+        let latex_command = printed
+            .split('\\')
+            .skip(1)
+            .find(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()));
+        assert_eq!(
+            latex_command,
+            None,
+            "a LaTeX command printed in {}",
+            content.display()
+        );
+        // Every `$` printed is one the bank's text holds (a price), none is
+        // left of a formula.
+        let text_dollars = bank_text(&b.bank).matches('$').count();
+        assert_eq!(
+            printed.matches('$').count(),
+            text_dollars,
+            "{}",
+            content.display()
+        );
+        // Math letters are printed in the math font's italic (𝑥, not x).
+        assert!(
+            printed.contains('\u{1D466}'),
+            "italic y in {}",
+            content.display()
+        );
+    }
+    let fixture = built(&manifest("tests/fixtures/good"));
+    let printed = norm(&fixture.pages.concat());
+    assert!(
+        printed.contains("under $1 per $1,000 of compute"),
+        "{printed}"
+    );
+}
+
 /// The figures a bank shows, as (alt text, reference), in reading order.
 fn bank_figures(bank: &Bank) -> Vec<(String, String)> {
     fn walk(blocks: &[Block], out: &mut Vec<(String, String)>) {
@@ -1058,7 +1179,6 @@ fn typst_markup_in_the_bank_prints_literally() {
     let plain = [
         r#"#read("/etc/passwd")"#,
         r#"#include "x.typ""#,
-        "$x$",
         "@ref",
         "// comment",
         "/* open",
@@ -1076,7 +1196,7 @@ fn typst_markup_in_the_bank_prints_literally() {
         "#image(\"/media/loss-curves.svg\")",
     ];
     let injected = format!(
-        "Literal: {}\n\nAlso `#set page(width: 1cm)` and `*x* _y_`.\n\nPlain: {}",
+        "Literal: {}\n\nAlso `#set page(width: 1cm)` and `*x* _y_`.\n\nPlain: {} \\$x\\$ \\$#sys.inputs\\$",
         probes.map(|p| format!("`{p}`")).join(" "),
         plain.join(" ")
     );
@@ -1088,11 +1208,12 @@ fn typst_markup_in_the_bank_prints_literally() {
     std::fs::write(&file, text).unwrap();
     let (_out, pdf) = build(&content, "a4");
     let printed = norm(&page_texts(&pdf).concat());
-    for probe in probes
-        .iter()
-        .chain(&plain)
-        .chain(&["#set page(width: 1cm)", "*x* _y_"])
-    {
+    for probe in probes.iter().chain(&plain).chain(&[
+        "#set page(width: 1cm)",
+        "*x* _y_",
+        "$x$",
+        "$#sys.inputs$",
+    ]) {
         assert!(
             printed.contains(probe),
             "`{probe}` is not printed as written"
