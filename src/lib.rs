@@ -21,3 +21,4 @@ pub mod note;
 pub mod output;
 pub mod pdf;
 pub mod review_csv;
+pub mod typography;

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::identity::note_guid;
 use crate::load::markdown_options;
 use crate::model::{Bank, Question, Section};
+use crate::typography;
 
 /// The notetype's fields, in order. The list is permanent: adding or
 /// removing a field after release makes every note conflict in learners'
@@ -245,13 +246,14 @@ fn card_options() -> pulldown_cmark::Options {
     markdown_options() | pulldown_cmark::Options::ENABLE_SMART_PUNCTUATION
 }
 
-/// A spaced em dash is tied to the word before it (a no-break space), so a
-/// line on a card never starts with the dash.
-fn tie_em_dash(event: Event<'_>) -> Event<'_> {
+/// Prose gets the booklet's ties and dashes ([`typography::refine`]); the
+/// text of a code block stays as typed.
+fn refine_text(event: Event<'_>, in_code_block: bool) -> Event<'_> {
     match event {
-        Event::Text(t) if t.contains(" \u{2014}") => {
-            Event::Text(CowStr::from(t.replace(" \u{2014}", "\u{a0}\u{2014}")))
-        }
+        Event::Text(t) if !in_code_block => match typography::refine(&t) {
+            std::borrow::Cow::Owned(refined) => Event::Text(CowStr::from(refined)),
+            std::borrow::Cow::Borrowed(_) => Event::Text(t),
+        },
         other => other,
     }
 }
@@ -268,8 +270,14 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
     // The figure being read: its media name and the alt text so far.
     let mut figure: Option<(String, String)> = None;
     let mut table = TableLabels::default();
+    let mut in_code_block = false;
     for event in TextMergeStream::new(Parser::new_ext(markdown, card_options())) {
-        let event = tie_em_dash(event);
+        match &event {
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(pulldown_cmark::TagEnd::CodeBlock) => in_code_block = false,
+            _ => {}
+        }
+        let event = refine_text(event, in_code_block);
         // Formulas go to Anki's MathJax in its own delimiters, as text (so
         // escaped like any text): `\(…\)` inline, `\[…\]` on a line of
         // their own.
@@ -366,7 +374,7 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
 pub fn render_inline(markdown: &str) -> String {
     let mut skip_link_ends = Vec::new();
     let events = Parser::new_ext(markdown, card_options())
-        .map(tie_em_dash)
+        .map(|e| refine_text(e, false))
         .filter_map(|e| match e {
             Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
             Event::Start(Tag::Image { .. }) | Event::End(pulldown_cmark::TagEnd::Image) => None,
@@ -452,16 +460,16 @@ mod tests {
     }
 
     #[test]
-    fn cards_get_curly_quotes_dashes_and_a_tied_em_dash() {
+    fn cards_get_curly_quotes_dashes_and_ties() {
         let html = render_markdown(
             &bank(),
-            "It's \"late\" -- 3--5 days --- or `\"code\" -- as typed`.",
+            "It's \"late\" -- 3--5 days --- or `\"code\" -- as typed`, 2-3 ms.\n\n```\nx86 2-3 days\n```",
             &mut Vec::new(),
         )
         .unwrap();
         assert_eq!(
             html,
-            "<p>It\u{2019}s \u{201c}late\u{201d} \u{2013} 3\u{2013}5 days\u{a0}\u{2014} or <code>\"code\" -- as typed</code>.</p>"
+            "<p>It\u{2019}s \u{201c}late\u{201d} \u{2013} 3\u{2013}\u{2060}5\u{a0}days\u{a0}\u{2014} or <code>\"code\" -- as typed</code>, 2\u{2013}\u{2060}3\u{a0}ms.</p>\n<pre><code>x86 2-3 days\n</code></pre>"
         );
         assert_eq!(
             render_inline("Bias \u{2014} variance"),

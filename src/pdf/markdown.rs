@@ -5,14 +5,15 @@
 //! pasted into Typst markup.
 //!
 //! Typography for print happens here: curly quotes, en and em dashes
-//! (pulldown-cmark's smart punctuation), and a no-break space before a spaced
-//! em dash so that no line starts with one.
+//! (pulldown-cmark's smart punctuation), then the ties and range dashes of
+//! [`crate::typography`], as on the cards.
 
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::load::{markdown_options, xref_target};
 use crate::math;
+use crate::typography;
 
 /// How a piece of inline text is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -265,7 +266,7 @@ impl Builder {
         let Some(mut buf) = self.inline.take() else {
             return;
         };
-        tie_em_dashes(&mut buf.spans);
+        refine_spans(&mut buf.spans);
         match buf.kind {
             InlineKind::Cell => {
                 if let Some(Container::Table { row, .. }) = self.stack.last_mut() {
@@ -300,12 +301,15 @@ impl Builder {
     }
 }
 
-/// What smart punctuation leaves to do: a spaced em dash is tied to the word
-/// before it, so that a line never starts with the dash.
-fn tie_em_dashes(spans: &mut [Span]) {
-    for span in spans.iter_mut().filter(|s| !s.inline.code) {
-        if span.text.contains(" \u{2014}") {
-            span.text = span.text.replace(" \u{2014}", "\u{a0}\u{2014}");
+/// What smart punctuation leaves to do ([`typography::refine`]): ties and
+/// range dashes in prose, never in code.
+fn refine_spans(spans: &mut [Span]) {
+    for span in spans
+        .iter_mut()
+        .filter(|s| !s.inline.code && s.math.is_none())
+    {
+        if let std::borrow::Cow::Owned(refined) = typography::refine(&span.text) {
+            span.text = refined;
         }
     }
 }
