@@ -8,11 +8,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, LineIndex};
+use crate::markdown::markdown_options;
 use crate::model::{Bank, Intro, Media, Part, PartKind, Question, Section};
 
 /// Files and folders the content root may hold besides the section folders.
@@ -26,19 +27,6 @@ const ROOT_FILES: &[&str] = &[
 /// The folder of the bank's own designs (`theme/card.css`, `theme/booklet.typ`).
 const THEME_DIR: &str = "theme";
 const MEDIA_DIR: &str = "media";
-
-/// The question id a cross-reference link points at: `#id` (an id is a
-/// lowercase slug, so nothing else starting with `#` is one).
-pub fn xref_target(dest: &str) -> Option<&str> {
-    dest.strip_prefix('#').filter(|id| !id.is_empty())
-}
-
-/// The Markdown extensions a bank uses: CommonMark plus tables, and
-/// formulas in `$…$` (inline) and `$$…$$` (display), written in LaTeX. A
-/// dollar sign that is not a formula is written `\$`.
-pub fn markdown_options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_MATH
-}
 
 /// What loading produced: the bank (absent when `bank.toml` itself is
 /// unusable) and every problem found on the way.
