@@ -2,7 +2,7 @@
 //! structural problem (unreadable files, front matter, headings, folders) as
 //! a [`Diagnostic`] instead of stopping at the first.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,11 @@ use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::markdown::markdown_options;
 use crate::model::{Bank, Intro, Media, Part, PartKind, Question, Section};
 
+mod bank_toml;
 mod read;
 
+pub use bank_toml::{is_iso_date, is_slug, QuestionRules, MAX_BANK_ID_CHARS};
+use bank_toml::{one_line, span_line, SectionsSeen};
 pub use read::{
     find_forbidden, forbidden_char, forbidden_char_message, human_size, lock_limit,
     read_regular_file, read_text, ReadError, LOCK_SLACK_BYTES, MAX_FIGURE_BYTES, MAX_MEDIA_BYTES,
@@ -46,37 +49,6 @@ pub struct Loaded {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BankFile {
-    id: Spanned<String>,
-    title: Spanned<String>,
-    #[serde(default)]
-    subtitle: Option<Spanned<String>>,
-    #[serde(default)]
-    description: Option<Spanned<String>>,
-    #[serde(default)]
-    date: Option<Spanned<String>>,
-    #[serde(default)]
-    author: Option<Spanned<String>>,
-    #[serde(default)]
-    lang: Option<Spanned<String>>,
-    sections: Vec<SectionEntry>,
-    /// The tag vocabulary: tag → what it is for. When present, every
-    /// question's tags must come from it.
-    #[serde(default)]
-    tags: Option<Spanned<BTreeMap<String, String>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SectionEntry {
-    id: Spanned<String>,
-    letter: Spanned<String>,
-    title: Spanned<String>,
-    dir: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct FrontMatter {
     id: Option<Spanned<String>>,
     #[serde(default)]
@@ -85,69 +57,6 @@ struct FrontMatter {
 
 /// How many tags a question of a bank with a tag vocabulary should have.
 pub const TAGS_PER_QUESTION: std::ops::RangeInclusive<usize> = 2..=5;
-
-/// Rules from `bank.toml` that apply to every question file.
-#[derive(Debug, Clone, Default)]
-pub struct QuestionRules {
-    /// The tag vocabulary, when the bank declares one.
-    pub tags: Option<BTreeSet<String>>,
-}
-
-/// Is `date` a real calendar date written `YYYY-MM-DD`?
-pub fn is_iso_date(date: &str) -> bool {
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let digits = |r: Range<usize>| -> Option<u32> {
-        let part = &date[r];
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
-}
-
-/// Is `s` a lowercase slug: `a-z0-9` words joined by single hyphens?
-pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('-').all(|w| {
-            !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
-/// The longest bank id (64 characters): it names the output files.
-pub const MAX_BANK_ID_CHARS: usize = 64;
-
-/// A TOML error message on one line ("invalid array; expected `]`").
-fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// 1-based line of the start of a TOML span inside `text`, where `text`
-/// itself begins on line `first_line`.
-fn span_line(index: &LineIndex, first_line: usize, span: Option<Range<usize>>) -> usize {
-    span.map(|s| first_line + index.line(s.start) - 1)
-        .unwrap_or(first_line)
-}
 
 /// Where `path` really is, when that is outside the content folder
 /// `canonical_root` (a symbolic link, or a link on the way, leading out).
@@ -195,170 +104,23 @@ pub fn load(root: &Path) -> Loaded {
         }
     };
     let index = LineIndex::new(&text);
-    let file: BankFile = match toml::from_str(&text) {
-        Ok(f) => f,
-        Err(e) => {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                span_line(&index, 1, e.span()),
-                format!("invalid bank.toml: {}", one_line(e.message())),
-            ));
-            return Loaded {
-                bank: None,
-                diagnostics: diags,
-            };
-        }
+    let Some(file) = bank_toml::parse(&bank_path, &text, &index, &mut diags) else {
+        return Loaded {
+            bank: None,
+            diagnostics: diags,
+        };
     };
-    let line_of = |s: Range<usize>| index.line(s.start);
-    if !is_slug(file.id.get_ref()) {
-        diags.push(Diagnostic::error(
-            &bank_path,
-            line_of(file.id.span()),
-            format!(
-                "invalid bank id `{}`: use a lowercase slug such as `ml-interview-prep`",
-                file.id.get_ref()
-            ),
-        ));
-    } else if file.id.get_ref().len() > MAX_BANK_ID_CHARS {
-        diags.push(Diagnostic::error(
-            &bank_path,
-            line_of(file.id.span()),
-            format!(
-                "bank id is {} characters long; it names the output files, so keep it to {MAX_BANK_ID_CHARS}",
-                file.id.get_ref().len()
-            ),
-        ));
-    }
-    // TOML escapes (`\u0007`) can put characters in a string that the file
-    // itself does not hold.
-    let mut texts: Vec<(&str, &Spanned<String>)> = vec![("title", &file.title)];
-    for (key, value) in [
-        ("subtitle", &file.subtitle),
-        ("description", &file.description),
-        ("date", &file.date),
-        ("author", &file.author),
-        ("lang", &file.lang),
-    ] {
-        if let Some(v) = value {
-            texts.push((key, v));
-        }
-    }
-    for entry in &file.sections {
-        texts.push(("section letter", &entry.letter));
-        texts.push(("section title", &entry.title));
-    }
-    for (key, value) in &texts {
-        if let Some((_, c, what)) = find_forbidden(value.get_ref()) {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                line_of(value.span()),
-                forbidden_char_message(c, what, &format!("in the {key}")),
-            ));
-        }
-    }
-    for (key, value) in [
-        ("title", Some(&file.title)),
-        ("subtitle", file.subtitle.as_ref()),
-    ]
-    .into_iter()
-    .chain(
-        file.sections
-            .iter()
-            .map(|e| ("section title", Some(&e.title))),
-    ) {
-        let Some(value) = value else { continue };
-        let line = line_of(value.span());
-        if value.get_ref().trim().is_empty() && key != "subtitle" {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                line,
-                format!("empty {key}; write one"),
-            ));
-        }
-        crate::check::check_title_html(&bank_path, line, value.get_ref(), &mut diags);
-    }
-    if let Some(date) = &file.date {
-        if !is_iso_date(date.get_ref()) {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                line_of(date.span()),
-                format!(
-                    "date `{}` is not a calendar date written YYYY-MM-DD (e.g. `2026-11-28`)",
-                    date.get_ref()
-                ),
-            ));
-        }
-    }
-    let mut rules = QuestionRules::default();
-    if let Some(vocabulary) = &file.tags {
-        let line = line_of(vocabulary.span());
-        for tag in vocabulary.get_ref().keys() {
-            if !is_slug(tag) {
-                diags.push(Diagnostic::error(
-                    &bank_path,
-                    line,
-                    format!("tag `{tag}` in the vocabulary is not a lowercase slug"),
-                ));
-            }
-        }
-        rules.tags = Some(vocabulary.get_ref().keys().cloned().collect());
-    }
-    if file.sections.is_empty() {
-        diags.push(Diagnostic::error(
-            &bank_path,
-            1,
-            "bank.toml lists no sections",
-        ));
-    }
+    let rules = bank_toml::check_bank(&bank_path, &index, &file, &mut diags);
 
-    let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    let mut seen_letters: HashMap<String, usize> = HashMap::new();
-    let mut seen_dirs: HashMap<String, usize> = HashMap::new();
+    let mut seen = SectionsSeen::default();
     let mut sections = Vec::new();
     let mut number = 0u32;
     for entry in &file.sections {
-        let id_line = line_of(entry.id.span());
-        let dir_line = line_of(entry.dir.span());
-        let id = entry.id.get_ref();
-        if !is_slug(id) {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                id_line,
-                format!("invalid section id `{id}`: use a lowercase slug"),
-            ));
-        }
-        if let Some(first) = seen_ids.insert(id.clone(), id_line) {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                id_line,
-                format!("duplicate section id `{id}` (first at line {first})"),
-            ));
-        }
-        let letter = entry.letter.get_ref();
-        let letter_ok = letter.len() == 1 && letter.bytes().all(|b| b.is_ascii_uppercase());
-        if !letter_ok && find_forbidden(letter).is_none() {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                line_of(entry.letter.span()),
-                format!("section letter `{letter}` must be one capital letter, `A` to `Z`"),
-            ));
-        }
-        if let Some(first) = seen_letters.insert(letter.clone(), line_of(entry.letter.span())) {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                line_of(entry.letter.span()),
-                format!("duplicate section letter `{letter}` (first at line {first})"),
-            ));
-        }
-        let dir = entry.dir.get_ref();
-        if let Some(first) = seen_dirs.insert(dir.clone(), dir_line) {
-            diags.push(Diagnostic::error(
-                &bank_path,
-                dir_line,
-                format!("section folder `{dir}` is listed twice (first at line {first})"),
-            ));
+        if !seen.check(&bank_path, &index, entry, &mut diags) {
             continue;
         }
+        let dir = entry.dir.get_ref();
+        let dir_line = index.line(entry.dir.span().start);
         if dir.is_empty()
             || dir.contains('/')
             || dir.contains('\\')
@@ -389,35 +151,18 @@ pub fn load(root: &Path) -> Loaded {
             &mut diags,
         );
         sections.push(Section {
-            id: id.clone(),
-            letter: letter.clone(),
+            id: entry.id.get_ref().clone(),
+            letter: entry.letter.get_ref().clone(),
             title: entry.title.get_ref().clone(),
             dir: dir.clone(),
             questions,
         });
     }
 
-    check_root_entries(root, &bank_path, &seen_dirs, &mut diags);
+    check_root_entries(root, &bank_path, &seen.dirs, &mut diags);
     let media = load_media(root, canonical_root, &mut diags);
 
-    let intro_path = root.join("intro.md");
-    let intro = if let Some(real) = escapes_root(canonical_root, &intro_path) {
-        diags.push(escape_diagnostic(&intro_path, &real));
-        None
-    } else if intro_path.exists() {
-        match read_text(&intro_path) {
-            Ok(markdown) => Some(Intro {
-                path: intro_path,
-                markdown,
-            }),
-            Err(d) => {
-                diags.push(d);
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let intro = load_intro(root, canonical_root, &mut diags);
 
     let bank = Bank {
         root: root.to_path_buf(),
@@ -439,6 +184,32 @@ pub fn load(root: &Path) -> Loaded {
     Loaded {
         bank: Some(bank),
         diagnostics: diags,
+    }
+}
+
+/// `intro.md`, when the bank has one.
+fn load_intro(
+    root: &Path,
+    canonical_root: Option<&Path>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Intro> {
+    let intro_path = root.join("intro.md");
+    if let Some(real) = escapes_root(canonical_root, &intro_path) {
+        diags.push(escape_diagnostic(&intro_path, &real));
+        None
+    } else if intro_path.exists() {
+        match read_text(&intro_path) {
+            Ok(markdown) => Some(Intro {
+                path: intro_path,
+                markdown,
+            }),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    } else {
+        None
     }
 }
 
@@ -1165,15 +936,5 @@ mod tests {
         let (_, diags) = parse(&text);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].line, 4);
-    }
-
-    #[test]
-    fn slugs() {
-        for ok in ["a", "bias-variance", "q3", "training-serving-skew"] {
-            assert!(is_slug(ok), "{ok}");
-        }
-        for bad in ["", "A", "a_b", "-a", "a-", "a--b", "a b", "é"] {
-            assert!(!is_slug(bad), "{bad}");
-        }
     }
 }
