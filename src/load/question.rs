@@ -1,8 +1,9 @@
 //! One question file: its `+++` front matter split from the body and
 //! parsed (the permanent `id`, the `tags`, checked against the bank's
-//! [`QuestionRules`]), and the body cut into its `#` title and the three
-//! `##` parts, each with its lines and byte range in the file. Every
-//! structural problem is reported, not just the first.
+//! [`QuestionRules`]), the body outlined into its `#` title and the spans of
+//! its three `##` parts, and the parts cut out with their lines and byte
+//! ranges in the file. Every structural problem is reported, not just the
+//! first.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -17,22 +18,75 @@ use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::markdown::markdown_options;
 use crate::model::{Part, PartKind, Question};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FrontMatter {
-    id: Option<Spanned<String>>,
-    #[serde(default)]
-    tags: Option<Spanned<Vec<String>>>,
-}
-
 /// How many tags a question of a bank with a tag vocabulary should have.
 pub const TAGS_PER_QUESTION: std::ops::RangeInclusive<usize> = 2..=5;
-/// Split `+++` front matter from the body. Returns the front matter text, the
-/// line it starts on, and the byte offset where the body starts.
-fn split_front_matter<'a>(
+
+/// Parse one question file. Problems go to `diags`; a question is returned
+/// only when it is complete enough for the exporters.
+pub fn parse_question(
     path: &Path,
-    text: &'a str,
-) -> Result<(&'a str, usize, usize), Diagnostic> {
+    text: &str,
+    number: u32,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Question> {
+    parse_question_with(path, text, number, &QuestionRules::default(), diags)
+}
+
+/// [`parse_question`] with the bank's rules (its tag vocabulary). The file
+/// is read in steps: the front matter is split off and parsed, the body is
+/// outlined into its title and the spans of its parts, the parts are cut
+/// out, and only then is the question assembled.
+pub fn parse_question_with(
+    path: &Path,
+    text: &str,
+    number: u32,
+    rules: &QuestionRules,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Question> {
+    let before = diags.len();
+    let split = match split_front_matter(path, text) {
+        Ok(split) => split,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let header = parse_front_matter(path, &split, rules, diags);
+    let index = LineIndex::new(text);
+    let outline = outline(path, text, &index, split.body_start, diags);
+    let (title, title_line) =
+        resolve_title(path, text, &index, split.body_start, outline.title, diags);
+    let [plain, technical, example] =
+        cut_parts(path, text, &index, &outline.parts, title_line, diags);
+    if diags[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    Some(Question {
+        number,
+        id: header.id,
+        tags: header.tags,
+        title,
+        path: path.to_path_buf(),
+        id_line: header.id_line,
+        title_line,
+        plain: plain?,
+        technical: technical?,
+        example: example?,
+    })
+}
+
+/// A question file's `+++` front matter, split from its body.
+struct FrontMatterSplit<'a> {
+    /// The TOML between the two `+++` lines.
+    toml: &'a str,
+    /// The line of the file the TOML starts on.
+    first_line: usize,
+    /// The byte offset in the file where the body starts.
+    body_start: usize,
+}
+
+/// Split `+++` front matter from the body.
+fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<FrontMatterSplit<'a>, Diagnostic> {
     let first_line_end = text.find('\n').unwrap_or(text.len());
     if text[..first_line_end].trim_end() != "+++" {
         return Err(Diagnostic::error(
@@ -49,7 +103,11 @@ fn split_front_matter<'a>(
             .map(|i| pos + i)
             .unwrap_or(text.len());
         if text[pos..end].trim_end() == "+++" {
-            return Ok((&text[fm_start..pos], 2, (end + 1).min(text.len())));
+            return Ok(FrontMatterSplit {
+                toml: &text[fm_start..pos],
+                first_line: 2,
+                body_start: (end + 1).min(text.len()),
+            });
         }
         pos = end + 1;
     }
@@ -58,6 +116,167 @@ fn split_front_matter<'a>(
         1,
         "front matter is not closed: add a `+++` line after it",
     ))
+}
+
+/// The front matter as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    id: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Option<Spanned<Vec<String>>>,
+}
+
+/// What the front matter gives the question.
+struct Header {
+    /// The permanent id (empty when missing or unreadable).
+    id: String,
+    /// The line of the `id` key (1 when there is none).
+    id_line: usize,
+    tags: Vec<String>,
+}
+
+/// Parse and check the front matter: the id a slug, and the tags (see
+/// `check_tags`). Broken TOML is reported at its line and leaves the
+/// header empty.
+fn parse_front_matter(
+    path: &Path,
+    split: &FrontMatterSplit,
+    rules: &QuestionRules,
+    diags: &mut Vec<Diagnostic>,
+) -> Header {
+    let fm_index = LineIndex::new(split.toml);
+    let fm_line = split.first_line;
+    let mut header = Header {
+        id: String::new(),
+        id_line: 1,
+        tags: Vec::new(),
+    };
+    match toml::from_str::<FrontMatter>(split.toml) {
+        Ok(fm) => {
+            let tags_line = fm
+                .tags
+                .as_ref()
+                .map(|t| span_line(&fm_index, fm_line, Some(t.span())))
+                .unwrap_or(fm_line);
+            header.tags = fm.tags.map(Spanned::into_inner).unwrap_or_default();
+            match fm.id {
+                None => diags.push(Diagnostic::error(
+                    path,
+                    1,
+                    "missing `id` in front matter (a permanent lowercase slug, e.g. `id = \"overfitting\"`)",
+                )),
+                Some(s) => {
+                    let id_line = span_line(&fm_index, fm_line, Some(s.span()));
+                    let id = s.into_inner();
+                    if !is_slug(&id) {
+                        diags.push(Diagnostic::error(
+                            path,
+                            id_line,
+                            format!("invalid id `{id}`: use a lowercase slug such as `bias-variance`"),
+                        ));
+                    }
+                    header.id = id;
+                    header.id_line = id_line;
+                }
+            }
+            check_tags(path, &header.tags, tags_line, rules, diags);
+        }
+        Err(e) => {
+            let hint = if e.message().contains("expected a sequence") {
+                "; write tags as a list: `tags = [\"data\", \"evaluation\"]`"
+            } else {
+                ""
+            };
+            diags.push(Diagnostic::error(
+                path,
+                span_line(&fm_index, fm_line, e.span()),
+                format!("invalid front matter: {}{hint}", one_line(e.message())),
+            ))
+        }
+    }
+    header
+}
+
+/// Check a question's tags, all reported at `tags_line`: each a slug,
+/// listed once and, when the bank has a tag vocabulary, from it (with the
+/// nearest tag suggested) and as many as [`TAGS_PER_QUESTION`].
+fn check_tags(
+    path: &Path,
+    tags: &[String],
+    tags_line: usize,
+    rules: &QuestionRules,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut seen = BTreeSet::new();
+    for tag in tags {
+        if !is_slug(tag) {
+            diags.push(Diagnostic::error(
+                path,
+                tags_line,
+                format!("invalid tag `{tag}`: use a lowercase slug"),
+            ));
+        } else if !seen.insert(tag.as_str()) {
+            diags.push(Diagnostic::error(
+                path,
+                tags_line,
+                format!("tag `{tag}` is listed twice; list it once"),
+            ));
+        } else if let Some(vocabulary) = &rules.tags {
+            if !vocabulary.contains(tag) {
+                let near = closest(tag, vocabulary)
+                    .map(|t| format!("did you mean `{t}`? "))
+                    .unwrap_or_default();
+                diags.push(Diagnostic::error(
+                    path,
+                    tags_line,
+                    format!("tag `{tag}` is not in the bank's tag vocabulary; {near}use a tag listed under `[tags]` in bank.toml, or add it there"),
+                ));
+            }
+        }
+    }
+    if rules.tags.is_some() && !TAGS_PER_QUESTION.contains(&tags.len()) {
+        let (lo, hi) = (TAGS_PER_QUESTION.start(), TAGS_PER_QUESTION.end());
+        let advice = if tags.len() < *lo {
+            "add tags from the vocabulary under `[tags]` in bank.toml"
+        } else {
+            "keep the ones that fit best"
+        };
+        diags.push(Diagnostic::warning(
+            path,
+            tags_line,
+            format!(
+                "{} tag{}; a question has {lo} to {hi}: {advice}",
+                tags.len(),
+                if tags.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+}
+
+/// The tag in `vocabulary` nearest to `tag` (at most two letters changed),
+/// to suggest for a misspelling.
+fn closest<'a>(tag: &str, vocabulary: &'a BTreeSet<String>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, &cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    vocabulary
+        .iter()
+        .map(|t| (distance(tag, t), t))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, t)| t.as_str())
 }
 
 /// A top-level block of a question file's body.
@@ -135,180 +354,66 @@ fn heading_source(src: &str) -> String {
     text.trim_matches([' ', '\t']).to_string()
 }
 
-/// The tag in `vocabulary` nearest to `tag` (at most two letters changed),
-/// to suggest for a misspelling.
-fn closest<'a>(tag: &str, vocabulary: &'a BTreeSet<String>) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, &cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    }
-    vocabulary
-        .iter()
-        .map(|t| (distance(tag, t), t))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, t)| t.as_str())
+/// Where one part sits in the file: its kind, the line of its `##` heading,
+/// and the bytes of its body, from the end of the heading to the end of its
+/// last block, or up to the next part heading when one follows (so that
+/// reference-style link definitions after its last paragraph, which make no
+/// block of their own, stay with it).
+struct PartSpan {
+    kind: PartKind,
+    heading_line: usize,
+    body: Range<usize>,
 }
 
-/// Parse one question file. Problems go to `diags`; a question is returned
-/// only when it is complete enough for the exporters.
-pub fn parse_question(
-    path: &Path,
-    text: &str,
-    number: u32,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Question> {
-    parse_question_with(path, text, number, &QuestionRules::default(), diags)
+/// A question body outlined: the `#` title (its Markdown and line), if any,
+/// and the parts' spans in the order they appear.
+struct Outline {
+    title: Option<(String, usize)>,
+    parts: Vec<PartSpan>,
 }
 
-/// [`parse_question`] with the bank's rules (its tag vocabulary).
-pub fn parse_question_with(
+/// Outline the body of `text` (from `body_start` on) by its top-level
+/// blocks, reporting text before the title, a second title, unknown,
+/// repeated and out-of-order part headings, and text between the title and
+/// the first part. A heading of level three or more stays inside its part.
+fn outline(
     path: &Path,
     text: &str,
-    number: u32,
-    rules: &QuestionRules,
+    index: &LineIndex,
+    body_start: usize,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Question> {
-    let before = diags.len();
-    let index = LineIndex::new(text);
-    let (fm_text, fm_line, body_start) = match split_front_matter(path, text) {
-        Ok(v) => v,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
+) -> Outline {
+    let blocks = top_level_blocks(&text[body_start..], body_start);
+    let mut outline = Outline {
+        title: None,
+        parts: Vec::new(),
     };
-    let fm_index = LineIndex::new(fm_text);
-    let mut id = String::new();
-    let mut id_line = 1;
-    let mut tags = Vec::new();
-    match toml::from_str::<FrontMatter>(fm_text) {
-        Ok(fm) => {
-            let tags_line = fm
-                .tags
-                .as_ref()
-                .map(|t| span_line(&fm_index, fm_line, Some(t.span())))
-                .unwrap_or(fm_line);
-            tags = fm.tags.map(Spanned::into_inner).unwrap_or_default();
-            match fm.id {
-                None => diags.push(Diagnostic::error(
-                    path,
-                    1,
-                    "missing `id` in front matter (a permanent lowercase slug, e.g. `id = \"overfitting\"`)",
-                )),
-                Some(s) => {
-                    id_line = span_line(&fm_index, fm_line, Some(s.span()));
-                    id = s.into_inner();
-                    if !is_slug(&id) {
-                        diags.push(Diagnostic::error(
-                            path,
-                            id_line,
-                            format!("invalid id `{id}`: use a lowercase slug such as `bias-variance`"),
-                        ));
-                    }
-                }
-            }
-            let mut seen = BTreeSet::new();
-            for tag in &tags {
-                if !is_slug(tag) {
-                    diags.push(Diagnostic::error(
-                        path,
-                        tags_line,
-                        format!("invalid tag `{tag}`: use a lowercase slug"),
-                    ));
-                } else if !seen.insert(tag.as_str()) {
-                    diags.push(Diagnostic::error(
-                        path,
-                        tags_line,
-                        format!("tag `{tag}` is listed twice; list it once"),
-                    ));
-                } else if let Some(vocabulary) = &rules.tags {
-                    if !vocabulary.contains(tag) {
-                        let near = closest(tag, vocabulary)
-                            .map(|t| format!("did you mean `{t}`? "))
-                            .unwrap_or_default();
-                        diags.push(Diagnostic::error(
-                            path,
-                            tags_line,
-                            format!("tag `{tag}` is not in the bank's tag vocabulary; {near}use a tag listed under `[tags]` in bank.toml, or add it there"),
-                        ));
-                    }
-                }
-            }
-            if rules.tags.is_some() && !TAGS_PER_QUESTION.contains(&tags.len()) {
-                let (lo, hi) = (TAGS_PER_QUESTION.start(), TAGS_PER_QUESTION.end());
-                let advice = if tags.len() < *lo {
-                    "add tags from the vocabulary under `[tags]` in bank.toml"
-                } else {
-                    "keep the ones that fit best"
-                };
-                diags.push(Diagnostic::warning(
-                    path,
-                    tags_line,
-                    format!(
-                        "{} tag{}; a question has {lo} to {hi}: {advice}",
-                        tags.len(),
-                        if tags.len() == 1 { "" } else { "s" }
-                    ),
-                ));
-            }
-        }
-        Err(e) => {
-            let hint = if e.message().contains("expected a sequence") {
-                "; write tags as a list: `tags = [\"data\", \"evaluation\"]`"
-            } else {
-                ""
-            };
-            diags.push(Diagnostic::error(
-                path,
-                span_line(&fm_index, fm_line, e.span()),
-                format!("invalid front matter: {}{hint}", one_line(e.message())),
-            ))
-        }
-    }
-
-    let body = &text[body_start..];
-    let blocks = top_level_blocks(body, body_start);
-    let mut title: Option<(String, usize)> = None;
     let mut reported_before_title = false;
-    // (kind, heading line, body start offset)
-    let mut parts: Vec<(PartKind, usize, usize, usize)> = Vec::new();
-    let mut current_end: Option<usize> = None; // index into parts being filled
+    // The part being filled: an index into `outline.parts`.
+    let mut open: Option<usize> = None;
     for block in &blocks {
         let line = index.line(block.range.start);
-        if let (Some(i), Some((HeadingLevel::H1 | HeadingLevel::H2, _))) =
-            (current_end, &block.heading)
-        {
+        if let (Some(i), Some((HeadingLevel::H1 | HeadingLevel::H2, _))) = (open, &block.heading) {
             // A part runs up to the next part heading: reference-style link
             // definitions after its last paragraph (no block of their own)
             // stay with it.
-            parts[i].3 = block.range.start;
+            outline.parts[i].body.end = block.range.start;
         }
         match &block.heading {
             Some((HeadingLevel::H1, _)) => {
-                if title.is_some() {
+                if outline.title.is_some() {
                     diags.push(Diagnostic::error(
                         path,
                         line,
                         "a second `#` title; a question file has exactly one",
                     ));
                 } else {
-                    title = Some((heading_source(&text[block.range.clone()]), line));
+                    outline.title = Some((heading_source(&text[block.range.clone()]), line));
                 }
-                current_end = None;
+                open = None;
             }
             Some((HeadingLevel::H2, heading)) => {
-                if title.is_none() && !reported_before_title {
+                if outline.title.is_none() && !reported_before_title {
                     reported_before_title = true;
                     diags.push(Diagnostic::error(
                         path,
@@ -316,57 +421,17 @@ pub fn parse_question_with(
                         "part heading before the `#` title",
                     ));
                 }
-                match PartKind::from_heading(heading) {
-                    None => {
-                        diags.push(Diagnostic::error(
-                            path,
-                            line,
-                            format!("unknown part heading `## {heading}`; the parts are `## Plain English`, `## Technical depth`, `## Real-world example`"),
-                        ));
-                        current_end = None;
-                    }
-                    Some(kind) => {
-                        if let Some(first) = parts.iter().find(|p| p.0 == kind) {
-                            diags.push(Diagnostic::error(
-                                path,
-                                line,
-                                format!(
-                                    "repeated part heading `## {}` (first at line {})",
-                                    kind.heading(),
-                                    first.1
-                                ),
-                            ));
-                            current_end = None;
-                        } else {
-                            if let Some(last) = parts.last() {
-                                if last.0 > kind {
-                                    diags.push(Diagnostic::error(
-                                        path,
-                                        line,
-                                        format!(
-                                            "part `## {}` is out of order: it comes before `## {}`",
-                                            kind.heading(),
-                                            last.0.heading()
-                                        ),
-                                    ));
-                                }
-                            }
-                            let start = block.range.end;
-                            parts.push((kind, line, start, start));
-                            current_end = Some(parts.len() - 1);
-                        }
-                    }
-                }
+                open = outline.open_part(path, heading, line, block.range.end, diags);
             }
             _ => {
-                if title.is_none() {
+                if outline.title.is_none() {
                     if !reported_before_title {
                         reported_before_title = true;
                         diags.push(Diagnostic::error(path, line, "text before the `#` title"));
                     }
-                } else if let Some(i) = current_end {
-                    parts[i].3 = block.range.end;
-                } else if parts.is_empty() {
+                } else if let Some(i) = open {
+                    outline.parts[i].body.end = block.range.end;
+                } else if outline.parts.is_empty() {
                     diags.push(Diagnostic::error(
                         path,
                         line,
@@ -376,10 +441,79 @@ pub fn parse_question_with(
             }
         }
     }
-
-    if let Some(i) = current_end {
-        parts[i].3 = text.len();
+    if let Some(i) = open {
+        outline.parts[i].body.end = text.len();
     }
+    outline
+}
+
+impl Outline {
+    /// Start the part that `## heading` at `line` introduces, its body
+    /// beginning at byte `start`. Returns the index of its span, or `None`
+    /// when the heading names no part or repeats one (both reported): what
+    /// follows then belongs to no part. A part out of order is reported and
+    /// kept.
+    fn open_part(
+        &mut self,
+        path: &Path,
+        heading: &str,
+        line: usize,
+        start: usize,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<usize> {
+        let Some(kind) = PartKind::from_heading(heading) else {
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                format!("unknown part heading `## {heading}`; the parts are `## Plain English`, `## Technical depth`, `## Real-world example`"),
+            ));
+            return None;
+        };
+        if let Some(first) = self.parts.iter().find(|p| p.kind == kind) {
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                format!(
+                    "repeated part heading `## {}` (first at line {})",
+                    kind.heading(),
+                    first.heading_line
+                ),
+            ));
+            return None;
+        }
+        if let Some(last) = self.parts.last() {
+            if last.kind > kind {
+                diags.push(Diagnostic::error(
+                    path,
+                    line,
+                    format!(
+                        "part `## {}` is out of order: it comes before `## {}`",
+                        kind.heading(),
+                        last.kind.heading()
+                    ),
+                ));
+            }
+        }
+        self.parts.push(PartSpan {
+            kind,
+            heading_line: line,
+            body: start..start,
+        });
+        Some(self.parts.len() - 1)
+    }
+}
+
+/// The title's Markdown and line. A missing title is reported where the
+/// body starts and stands as an empty title on line 1; an empty one is
+/// reported at its line.
+fn resolve_title(
+    path: &Path,
+    text: &str,
+    index: &LineIndex,
+    body_start: usize,
+    title: Option<(String, usize)>,
+    diags: &mut Vec<Diagnostic>,
+) -> (String, usize) {
     let (title, title_line) = match title {
         Some(t) => t,
         None => {
@@ -394,23 +528,37 @@ pub fn parse_question_with(
     if title.is_empty() && title_line > 1 {
         diags.push(Diagnostic::error(path, title_line, "empty `#` title"));
     }
+    (title, title_line)
+}
 
+/// Cut each part's body out of `text` by its span, trimmed, with the line
+/// its first character is on; indexed by [`PartKind`]. An empty part is
+/// reported at its heading, a missing one at the title's line.
+fn cut_parts(
+    path: &Path,
+    text: &str,
+    index: &LineIndex,
+    spans: &[PartSpan],
+    title_line: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> [Option<Part>; 3] {
     let mut found: [Option<Part>; 3] = [None, None, None];
-    for &(kind, heading_line, start, end) in &parts {
-        let raw = &text[start..end.max(start)];
+    for span in spans {
+        let start = span.body.start;
+        let raw = &text[start..span.body.end.max(start)];
         let lead = raw.len() - raw.trim_start().len();
         let markdown = raw.trim().to_string();
         if markdown.is_empty() {
             diags.push(Diagnostic::error(
                 path,
-                heading_line,
-                format!("empty part `## {}`", kind.heading()),
+                span.heading_line,
+                format!("empty part `## {}`", span.kind.heading()),
             ));
         }
         let body_range = start + lead..start + lead + markdown.len();
-        found[kind as usize] = Some(Part {
+        found[span.kind as usize] = Some(Part {
             markdown,
-            heading_line,
+            heading_line: span.heading_line,
             body_line: index.line(body_range.start.min(text.len().saturating_sub(1))),
             body_range,
         });
@@ -424,22 +572,7 @@ pub fn parse_question_with(
             ));
         }
     }
-    if diags[before..].iter().any(Diagnostic::is_error) {
-        return None;
-    }
-    let [plain, technical, example] = found;
-    Some(Question {
-        number,
-        id,
-        tags,
-        title,
-        path: path.to_path_buf(),
-        id_line,
-        title_line,
-        plain: plain?,
-        technical: technical?,
-        example: example?,
-    })
+    found
 }
 
 #[cfg(test)]
