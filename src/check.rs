@@ -15,7 +15,8 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 use crate::diagnostic::{self, Diagnostic, LineIndex};
 use crate::figure;
 use crate::fonts::{self, Family};
-use crate::load::{self, markdown_options};
+use crate::load;
+use crate::markdown::{markdown_options, xref_target};
 use crate::math;
 use crate::model::Bank;
 
@@ -402,7 +403,7 @@ fn check_markdown(
                     }
                 }
                 if let Tag::Link { dest_url, .. } = tag {
-                    if let Some(id) = load::xref_target(dest_url) {
+                    if let Some(id) = xref_target(dest_url) {
                         if !bank.questions().any(|(_, q)| q.id == id) {
                             diags.push(Diagnostic::error(
                                 path,

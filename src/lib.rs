@@ -15,6 +15,7 @@ pub mod figure;
 pub mod fonts;
 pub mod identity;
 pub mod load;
+pub mod markdown;
 pub mod math;
 pub mod model;
 pub mod note;

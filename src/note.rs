@@ -13,7 +13,7 @@ use pulldown_cmark::{html, CowStr, Event, Parser, Tag, TextMergeStream};
 use sha2::{Digest, Sha256};
 
 use crate::identity::note_guid;
-use crate::load::markdown_options;
+use crate::markdown::markdown_options;
 use crate::model::{Bank, Question, Section};
 use crate::typography;
 
@@ -332,7 +332,7 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
                 let safe = is_safe_link(dest_url);
                 skip_link_ends.push(!safe);
                 xrefs.push(
-                    crate::load::xref_target(dest_url).map(|id| (id.to_string(), events.len())),
+                    crate::markdown::xref_target(dest_url).map(|id| (id.to_string(), events.len())),
                 );
                 if !safe {
                     continue;

@@ -11,7 +11,7 @@
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::load::{markdown_options, xref_target};
+use crate::markdown::{markdown_options, xref_target};
 use crate::math;
 use crate::typography;
 

@@ -80,7 +80,7 @@ pub fn row(bank: &Bank, section: &Section, q: &Question) -> Result<ReviewRow> {
 /// The figure references (`media/name.svg`) a part's Markdown shows, in order.
 pub fn figure_references(markdown: &str) -> Vec<String> {
     use pulldown_cmark::{Event, Parser, Tag};
-    Parser::new_ext(markdown, crate::load::markdown_options())
+    Parser::new_ext(markdown, crate::markdown::markdown_options())
         .filter_map(|event| match event {
             Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url.to_string()),
             _ => None,
