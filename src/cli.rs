@@ -1,12 +1,13 @@
 //! The command line: argument parsing (clap) and the `build`, `check` and
 //! `apply` (alias `apply-csv`) commands. Exit codes: 0 success, 1 content errors (or
 //! `--locked` would change the lock, or a refused review sheet), 2 usage or
-//! I/O errors.
+//! I/O errors. The build itself is [`crate::build`]'s.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Print a line to standard output. A closed pipe (`qbank build | head -1`)
 /// is not an error worth a panic: the line is dropped. The line may hold
@@ -30,14 +31,12 @@ macro_rules! tell {
     }};
 }
 
+use crate::build::{self, BuildError, BuildOptions};
 use crate::check::load_and_check;
 use crate::diagnostic::Diagnostic;
-use crate::export::{self, BuildOptions, ExportError, Format, Paper, Rendered};
+use crate::export::{ExportError, Format};
 use crate::model::Bank;
-
-/// Stack for each exporter's thread (64 MiB of address space, used only as
-/// deep input needs it).
-const EXPORTER_STACK_BYTES: usize = 64 * 1024 * 1024;
+use crate::pdf::Paper;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -97,6 +96,34 @@ pub enum Command {
     },
 }
 
+/// The names `--format` takes: each format's file extension. (Implemented
+/// here so that clap stays out of the rest of the library.)
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Apkg, Format::Pdf, Format::Csv, Format::Xlsx]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.extension()))
+    }
+}
+
+/// The names `--paper` takes (clap's own names for the variants, as its
+/// derive gave them).
+impl ValueEnum for Paper {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Paper::A4, Paper::Letter, Paper::A5]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            Paper::A4 => "a4",
+            Paper::Letter => "letter",
+            Paper::A5 => "a5",
+        }))
+    }
+}
+
 /// Parse the arguments, run, and turn the result into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -120,12 +147,14 @@ pub fn run(cli: Cli) -> u8 {
             locked,
         } => {
             let opts = BuildOptions {
+                content,
                 out_dir: out,
+                formats: format,
                 paper,
                 locked,
                 now: now_from_env(),
             };
-            build_command(&content, &format, &opts)
+            build_command(&opts)
         }
     }
 }
@@ -162,128 +191,48 @@ fn check_command(content: &Path) -> u8 {
     }
 }
 
-fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 {
-    let bank = match checked_bank(content) {
+fn build_command(opts: &BuildOptions) -> u8 {
+    let bank = match checked_bank(&opts.content) {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let exporters: Vec<_> = export::available()
-        .into_iter()
-        .filter(|e| {
-            (formats.is_empty() && e.format().in_default_build()) || formats.contains(&e.format())
-        })
-        .collect();
-    for f in formats {
-        if !exporters.iter().any(|e| e.format() == *f) {
-            tell!(
-                "error: format `{}` is not available in this build",
-                f.extension()
-            );
-            return EXIT_FAILURE;
-        }
-    }
-    if let (Some(out), Some(root)) = (resolved(&opts.out_dir), resolved(content)) {
-        if out.starts_with(&root) {
-            tell!(
-                "error: the output folder {} is inside the content folder {}; outputs would become part of the bank: choose an --out outside it",
-                opts.out_dir.display(),
-                content.display()
-            );
-            return EXIT_FAILURE;
-        }
-    }
-    if let Err(e) = std::fs::create_dir_all(&opts.out_dir) {
-        tell!(
-            "error: cannot create output folder {}: {e}",
-            opts.out_dir.display()
-        );
-        return EXIT_FAILURE;
-    }
-    // What a killed build left behind (an hour old: not a build still running).
-    let stale = std::time::Duration::from_secs(3600);
-    crate::output::remove_stale_temporaries(&opts.out_dir, stale);
-    crate::output::remove_stale_temporaries(content, stale);
-    // The formats are independent: each runs on its own thread (a 2-core
-    // machine builds the deck and the sheet at once), and the results are
-    // reported in the usual order.
-    let formats: Vec<Format> = exporters.iter().map(|e| e.format()).collect();
-    drop(exporters);
-    let results: Vec<(Format, Result<Rendered, ExportError>)> = std::thread::scope(|scope| {
-        let bank = &bank;
-        let running: Vec<_> = formats
-            .iter()
-            .map(|&format| {
-                // As much stack as the main thread would have, and more:
-                // deeply nested Markdown must not overflow a renderer.
-                std::thread::Builder::new()
-                    .name(format!("qbank-{}", format.extension()))
-                    .stack_size(EXPORTER_STACK_BYTES)
-                    .spawn_scoped(scope, move || {
-                        let exporter = export::available()
-                            .into_iter()
-                            .find(|e| e.format() == format)
-                            .expect("format was found above");
-                        exporter.export(bank, opts)
-                    })
-            })
-            .collect();
-        formats
-            .iter()
-            .zip(running)
-            .map(|(&format, thread)| {
-                let result = match thread {
-                    Ok(thread) => thread.join().unwrap_or_else(|_| {
-                        Err(ExportError::Other(anyhow::anyhow!(
-                            "internal error while writing the {} output",
-                            format.extension()
-                        )))
-                    }),
-                    Err(e) => Err(ExportError::Other(
-                        anyhow::Error::new(e).context("cannot start a thread"),
-                    )),
-                };
-                (format, result)
-            })
-            .collect()
-    });
-    // Render all, then write all: nothing is put in place (and the lock is
-    // not touched) unless every exporter succeeded.
-    let mut code = EXIT_OK;
-    let mut rendered = Vec::new();
-    for (format, result) in results {
-        match result {
-            Ok(r) => rendered.push(r),
-            Err(ExportError::LockOutdated(msg)) => {
-                tell!("error: {msg}");
-                code = code.max(EXIT_CONTENT);
-            }
-            Err(ExportError::Content(msg)) => {
-                for line in msg.lines() {
-                    tell!("{line}");
+    match build::run(&bank, opts) {
+        Ok(summaries) => {
+            for summary in summaries {
+                for line in summary.lines() {
+                    say!("{line}");
                 }
-                code = code.max(EXIT_CONTENT);
             }
-            Err(ExportError::Other(e)) => {
-                tell!("error: {}: {e:#}", format.extension());
-                code = EXIT_FAILURE;
+            EXIT_OK
+        }
+        Err(BuildError::Export(failed)) => {
+            let mut code = EXIT_OK;
+            for (format, e) in failed {
+                match e {
+                    ExportError::LockOutdated(msg) => {
+                        tell!("error: {msg}");
+                        code = code.max(EXIT_CONTENT);
+                    }
+                    ExportError::Content(msg) => {
+                        for line in msg.lines() {
+                            tell!("{line}");
+                        }
+                        code = code.max(EXIT_CONTENT);
+                    }
+                    ExportError::Other(e) => {
+                        tell!("error: {}: {e:#}", format.extension());
+                        code = EXIT_FAILURE;
+                    }
+                }
             }
+            tell!("qbank: nothing was written");
+            code
+        }
+        Err(BuildError::Other(e)) => {
+            tell!("error: {e:#}");
+            EXIT_FAILURE
         }
     }
-    if code != EXIT_OK {
-        tell!("qbank: nothing was written");
-        return code;
-    }
-    let summaries: Vec<String> = rendered.iter().map(|r| r.summary.clone()).collect();
-    if let Err(e) = Rendered::commit_all(rendered) {
-        tell!("error: {e:#}");
-        return EXIT_FAILURE;
-    }
-    for summary in summaries {
-        for line in summary.lines() {
-            say!("{line}");
-        }
-    }
-    code
 }
 
 fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
@@ -337,26 +286,6 @@ fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
         say!("apply: {summary} written");
     }
     EXIT_OK
-}
-
-/// `path` made absolute with symbolic links resolved, for a path that may
-/// not exist yet: its nearest existing ancestor is resolved and the rest
-/// appended.
-fn resolved(path: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(path).ok()?;
-    let mut existing = absolute.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(existing) {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return Some(out);
-        }
-        rest.push(existing.file_name()?.to_owned());
-        existing = existing.parent()?;
-    }
 }
 
 /// "Now" for change tracking: `SOURCE_DATE_EPOCH` when set, else the clock.
