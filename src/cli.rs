@@ -1,5 +1,7 @@
-//! The command line: argument parsing (clap) and the `build`, `check` and
-//! `apply` (alias `apply-csv`) commands. Exit codes: 0 success, 1 content errors (or
+//! The command line: argument parsing (clap), the `build`, `check` and
+//! `apply` (alias `apply-csv`) commands, and the one exit path: every command
+//! returns `Result<(), Failure>`, and [`main`] reports a [`Failure`] and
+//! turns it into the exit code. Exit codes: 0 success, 1 content errors (or
 //! `--locked` would change the lock, or a refused review sheet), 2 usage or
 //! I/O errors. The build itself is [`crate::build`]'s.
 
@@ -37,6 +39,7 @@ use crate::diagnostic::Diagnostic;
 use crate::export::{ExportError, Format};
 use crate::model::Bank;
 use crate::pdf::Paper;
+use crate::review_csv::apply::{self, ApplyError};
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -124,16 +127,111 @@ impl ValueEnum for Paper {
     }
 }
 
-/// Parse the arguments, run, and turn the result into an exit code.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    ExitCode::from(run(cli))
+/// Why a command did not succeed. [`main`] reports it ([`Failure::report`])
+/// and turns it into the exit code ([`Failure::exit_code`]): the one place
+/// exit codes are chosen.
+#[derive(Debug)]
+pub enum Failure {
+    /// The bank has errors (its diagnostics are already printed).
+    Content { errors: usize, warnings: usize },
+    /// `apply` refused the reviewed sheet: one line per problem.
+    Refused(Vec<String>),
+    /// These exporters failed, so the build wrote nothing.
+    NotBuilt(Vec<(Format, ExportError)>),
+    /// A usage or I/O error.
+    Other(anyhow::Error),
 }
 
-/// Run a parsed command; returns the exit code.
-pub fn run(cli: Cli) -> u8 {
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+impl From<BuildError> for Failure {
+    fn from(e: BuildError) -> Failure {
+        match e {
+            BuildError::Export(failed) => Failure::NotBuilt(failed),
+            BuildError::Other(e) => Failure::Other(e),
+        }
+    }
+}
+
+impl From<ApplyError> for Failure {
+    fn from(e: ApplyError) -> Failure {
+        match e {
+            ApplyError::Refused(lines) => Failure::Refused(lines),
+            ApplyError::Failed(e) => Failure::Other(e),
+        }
+    }
+}
+
+impl Failure {
+    /// 1 for errors in the content (a `--locked` refusal, a sheet or bank
+    /// that cannot be exported or applied), 2 for usage and I/O failures.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Content { .. } | Failure::Refused(_) => EXIT_CONTENT,
+            Failure::NotBuilt(failed) => failed
+                .iter()
+                .map(|(_, e)| match e {
+                    ExportError::LockOutdated(_) | ExportError::Content(_) => EXIT_CONTENT,
+                    ExportError::Other(_) => EXIT_FAILURE,
+                })
+                .max()
+                .unwrap_or(EXIT_FAILURE),
+            Failure::Other(_) => EXIT_FAILURE,
+        }
+    }
+
+    /// Tell the user, on standard error.
+    pub fn report(&self) {
+        match self {
+            Failure::Content { errors, warnings } => {
+                tell!("qbank: {errors} error(s), {warnings} warning(s)");
+            }
+            Failure::Refused(lines) => {
+                for line in lines {
+                    tell!("{line}");
+                }
+                tell!("qbank: the review was not applied; no file was changed");
+            }
+            Failure::NotBuilt(failed) => {
+                for (format, e) in failed {
+                    match e {
+                        ExportError::LockOutdated(msg) => tell!("error: {msg}"),
+                        ExportError::Content(msg) => {
+                            for line in msg.lines() {
+                                tell!("{line}");
+                            }
+                        }
+                        ExportError::Other(e) => tell!("error: {}: {e:#}", format.extension()),
+                    }
+                }
+                tell!("qbank: nothing was written");
+            }
+            Failure::Other(e) => tell!("error: {e:#}"),
+        }
+    }
+}
+
+/// Parse the arguments, run, and turn the result into an exit code.
+pub fn main() -> ExitCode {
+    // A usage error is clap's to report: it exits with 2 (`EXIT_FAILURE`).
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(failure) => {
+            failure.report();
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// Run a parsed command.
+pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Check { content } => check_command(&content),
+        Command::Check { content } => checked_bank(&content).map(drop),
         Command::Apply {
             file,
             content,
@@ -166,91 +264,34 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 }
 
 /// Load and check; print diagnostics; return the bank when there is no error.
-fn checked_bank(content: &Path) -> Result<Bank, u8> {
+fn checked_bank(content: &Path) -> Result<Bank, Failure> {
     if !content.join("bank.toml").is_file() && !content.is_dir() {
-        tell!("error: content folder `{}` not found", content.display());
-        return Err(EXIT_FAILURE);
+        return Err(anyhow::anyhow!("content folder `{}` not found", content.display()).into());
     }
     let (bank, diags) = load_and_check(content);
     print_diagnostics(&diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     match bank {
         Some(bank) if errors == 0 => Ok(bank),
-        _ => {
-            let warnings = diags.len() - errors;
-            tell!("qbank: {errors} error(s), {warnings} warning(s)");
-            Err(EXIT_CONTENT)
-        }
+        _ => Err(Failure::Content {
+            errors,
+            warnings: diags.len() - errors,
+        }),
     }
 }
 
-fn check_command(content: &Path) -> u8 {
-    match checked_bank(content) {
-        Ok(_) => EXIT_OK,
-        Err(code) => code,
-    }
-}
-
-fn build_command(opts: &BuildOptions) -> u8 {
-    let bank = match checked_bank(&opts.content) {
-        Ok(b) => b,
-        Err(code) => return code,
-    };
-    match build::run(&bank, opts) {
-        Ok(summaries) => {
-            for summary in summaries {
-                for line in summary.lines() {
-                    say!("{line}");
-                }
-            }
-            EXIT_OK
-        }
-        Err(BuildError::Export(failed)) => {
-            let mut code = EXIT_OK;
-            for (format, e) in failed {
-                match e {
-                    ExportError::LockOutdated(msg) => {
-                        tell!("error: {msg}");
-                        code = code.max(EXIT_CONTENT);
-                    }
-                    ExportError::Content(msg) => {
-                        for line in msg.lines() {
-                            tell!("{line}");
-                        }
-                        code = code.max(EXIT_CONTENT);
-                    }
-                    ExportError::Other(e) => {
-                        tell!("error: {}: {e:#}", format.extension());
-                        code = EXIT_FAILURE;
-                    }
-                }
-            }
-            tell!("qbank: nothing was written");
-            code
-        }
-        Err(BuildError::Other(e)) => {
-            tell!("error: {e:#}");
-            EXIT_FAILURE
+fn build_command(opts: &BuildOptions) -> Result<(), Failure> {
+    let bank = checked_bank(&opts.content)?;
+    for summary in build::run(&bank, opts)? {
+        for line in summary.lines() {
+            say!("{line}");
         }
     }
+    Ok(())
 }
 
-fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
-    use crate::review_csv::apply::{self, ApplyError};
-    let plan = match apply::plan(file, content) {
-        Ok(plan) => plan,
-        Err(ApplyError::Refused(lines)) => {
-            for line in lines {
-                tell!("{line}");
-            }
-            tell!("qbank: the review was not applied; no file was changed");
-            return EXIT_CONTENT;
-        }
-        Err(ApplyError::Failed(e)) => {
-            tell!("error: {e:#}");
-            return EXIT_FAILURE;
-        }
-    };
+fn apply_command(file: &Path, content: &Path, dry_run: bool) -> Result<(), Failure> {
+    let plan = apply::plan(file, content)?;
     for note in &plan.notes {
         say!("note: {note}");
     }
@@ -278,14 +319,12 @@ fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
         }
         comments();
         say!("apply: dry run: {summary}; nothing written");
-    } else if let Err(e) = apply::write(&plan) {
-        tell!("error: {e:#}");
-        return EXIT_FAILURE;
     } else {
+        apply::write(&plan)?;
         comments();
         say!("apply: {summary} written");
     }
-    EXIT_OK
+    Ok(())
 }
 
 /// "Now" for change tracking: `SOURCE_DATE_EPOCH` when set, else the clock.
