@@ -1,12 +1,15 @@
-//! The command line: argument parsing (clap) and the `build`, `check` and
-//! `apply` (alias `apply-csv`) commands. Exit codes: 0 success, 1 content errors (or
+//! The command line: argument parsing (clap), the `build`, `check` and
+//! `apply` (alias `apply-csv`) commands, and the one exit path: every command
+//! returns `Result<(), Failure>`, and [`main`] reports a [`Failure`] and
+//! turns it into the exit code. Exit codes: 0 success, 1 content errors (or
 //! `--locked` would change the lock, or a refused review sheet), 2 usage or
-//! I/O errors.
+//! I/O errors. The build itself is [`crate::build`]'s.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Print a line to standard output. A closed pipe (`qbank build | head -1`)
 /// is not an error worth a panic: the line is dropped. The line may hold
@@ -30,14 +33,13 @@ macro_rules! tell {
     }};
 }
 
+use crate::build::{self, BuildError, BuildOptions};
 use crate::check::load_and_check;
 use crate::diagnostic::Diagnostic;
-use crate::export::{self, BuildOptions, ExportError, Format, Paper, Rendered};
+use crate::export::{ExportError, Format};
 use crate::model::Bank;
-
-/// Stack for each exporter's thread (64 MiB of address space, used only as
-/// deep input needs it).
-const EXPORTER_STACK_BYTES: usize = 64 * 1024 * 1024;
+use crate::pdf::Paper;
+use crate::review_csv::apply::{self, ApplyError};
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -97,16 +99,139 @@ pub enum Command {
     },
 }
 
-/// Parse the arguments, run, and turn the result into an exit code.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    ExitCode::from(run(cli))
+/// The names `--format` takes: each format's file extension. (Implemented
+/// here so that clap stays out of the rest of the library.)
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Apkg, Format::Pdf, Format::Csv, Format::Xlsx]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.extension()))
+    }
 }
 
-/// Run a parsed command; returns the exit code.
-pub fn run(cli: Cli) -> u8 {
+/// The names `--paper` takes (clap's own names for the variants, as its
+/// derive gave them).
+impl ValueEnum for Paper {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Paper::A4, Paper::Letter, Paper::A5]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            Paper::A4 => "a4",
+            Paper::Letter => "letter",
+            Paper::A5 => "a5",
+        }))
+    }
+}
+
+/// Why a command did not succeed. [`main`] reports it ([`Failure::report`])
+/// and turns it into the exit code ([`Failure::exit_code`]): the one place
+/// exit codes are chosen.
+#[derive(Debug)]
+pub enum Failure {
+    /// The bank has errors (its diagnostics are already printed).
+    Content { errors: usize, warnings: usize },
+    /// `apply` refused the reviewed sheet: one line per problem.
+    Refused(Vec<String>),
+    /// These exporters failed, so the build wrote nothing.
+    NotBuilt(Vec<(Format, ExportError)>),
+    /// A usage or I/O error.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+impl From<BuildError> for Failure {
+    fn from(e: BuildError) -> Failure {
+        match e {
+            BuildError::Export(failed) => Failure::NotBuilt(failed),
+            BuildError::Other(e) => Failure::Other(e),
+        }
+    }
+}
+
+impl From<ApplyError> for Failure {
+    fn from(e: ApplyError) -> Failure {
+        match e {
+            ApplyError::Refused(lines) => Failure::Refused(lines),
+            ApplyError::Failed(e) => Failure::Other(e),
+        }
+    }
+}
+
+impl Failure {
+    /// 1 for errors in the content (a `--locked` refusal, a sheet or bank
+    /// that cannot be exported or applied), 2 for usage and I/O failures.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Content { .. } | Failure::Refused(_) => EXIT_CONTENT,
+            Failure::NotBuilt(failed) => failed
+                .iter()
+                .map(|(_, e)| match e {
+                    ExportError::LockOutdated(_) | ExportError::Content(_) => EXIT_CONTENT,
+                    ExportError::Other(_) => EXIT_FAILURE,
+                })
+                .max()
+                .unwrap_or(EXIT_FAILURE),
+            Failure::Other(_) => EXIT_FAILURE,
+        }
+    }
+
+    /// Tell the user, on standard error.
+    pub fn report(&self) {
+        match self {
+            Failure::Content { errors, warnings } => {
+                tell!("qbank: {errors} error(s), {warnings} warning(s)");
+            }
+            Failure::Refused(lines) => {
+                for line in lines {
+                    tell!("{line}");
+                }
+                tell!("qbank: the review was not applied; no file was changed");
+            }
+            Failure::NotBuilt(failed) => {
+                for (format, e) in failed {
+                    match e {
+                        ExportError::LockOutdated(msg) => tell!("error: {msg}"),
+                        ExportError::Content(msg) => {
+                            for line in msg.lines() {
+                                tell!("{line}");
+                            }
+                        }
+                        ExportError::Other(e) => tell!("error: {}: {e:#}", format.extension()),
+                    }
+                }
+                tell!("qbank: nothing was written");
+            }
+            Failure::Other(e) => tell!("error: {e:#}"),
+        }
+    }
+}
+
+/// Parse the arguments, run, and turn the result into an exit code.
+pub fn main() -> ExitCode {
+    // A usage error is clap's to report: it exits with 2 (`EXIT_FAILURE`).
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(failure) => {
+            failure.report();
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// Run a parsed command.
+pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Check { content } => check_command(&content),
+        Command::Check { content } => checked_bank(&content).map(drop),
         Command::Apply {
             file,
             content,
@@ -120,12 +245,14 @@ pub fn run(cli: Cli) -> u8 {
             locked,
         } => {
             let opts = BuildOptions {
+                content,
                 out_dir: out,
+                formats: format,
                 paper,
                 locked,
                 now: now_from_env(),
             };
-            build_command(&content, &format, &opts)
+            build_command(&opts)
         }
     }
 }
@@ -137,171 +264,34 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 }
 
 /// Load and check; print diagnostics; return the bank when there is no error.
-fn checked_bank(content: &Path) -> Result<Bank, u8> {
+fn checked_bank(content: &Path) -> Result<Bank, Failure> {
     if !content.join("bank.toml").is_file() && !content.is_dir() {
-        tell!("error: content folder `{}` not found", content.display());
-        return Err(EXIT_FAILURE);
+        return Err(anyhow::anyhow!("content folder `{}` not found", content.display()).into());
     }
     let (bank, diags) = load_and_check(content);
     print_diagnostics(&diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     match bank {
         Some(bank) if errors == 0 => Ok(bank),
-        _ => {
-            let warnings = diags.len() - errors;
-            tell!("qbank: {errors} error(s), {warnings} warning(s)");
-            Err(EXIT_CONTENT)
-        }
+        _ => Err(Failure::Content {
+            errors,
+            warnings: diags.len() - errors,
+        }),
     }
 }
 
-fn check_command(content: &Path) -> u8 {
-    match checked_bank(content) {
-        Ok(_) => EXIT_OK,
-        Err(code) => code,
-    }
-}
-
-fn build_command(content: &Path, formats: &[Format], opts: &BuildOptions) -> u8 {
-    let bank = match checked_bank(content) {
-        Ok(b) => b,
-        Err(code) => return code,
-    };
-    let exporters: Vec<_> = export::available()
-        .into_iter()
-        .filter(|e| {
-            (formats.is_empty() && e.format().in_default_build()) || formats.contains(&e.format())
-        })
-        .collect();
-    for f in formats {
-        if !exporters.iter().any(|e| e.format() == *f) {
-            tell!(
-                "error: format `{}` is not available in this build",
-                f.extension()
-            );
-            return EXIT_FAILURE;
-        }
-    }
-    if let (Some(out), Some(root)) = (resolved(&opts.out_dir), resolved(content)) {
-        if out.starts_with(&root) {
-            tell!(
-                "error: the output folder {} is inside the content folder {}; outputs would become part of the bank: choose an --out outside it",
-                opts.out_dir.display(),
-                content.display()
-            );
-            return EXIT_FAILURE;
-        }
-    }
-    if let Err(e) = std::fs::create_dir_all(&opts.out_dir) {
-        tell!(
-            "error: cannot create output folder {}: {e}",
-            opts.out_dir.display()
-        );
-        return EXIT_FAILURE;
-    }
-    // What a killed build left behind (an hour old: not a build still running).
-    let stale = std::time::Duration::from_secs(3600);
-    crate::output::remove_stale_temporaries(&opts.out_dir, stale);
-    crate::output::remove_stale_temporaries(content, stale);
-    // The formats are independent: each runs on its own thread (a 2-core
-    // machine builds the deck and the sheet at once), and the results are
-    // reported in the usual order.
-    let formats: Vec<Format> = exporters.iter().map(|e| e.format()).collect();
-    drop(exporters);
-    let results: Vec<(Format, Result<Rendered, ExportError>)> = std::thread::scope(|scope| {
-        let bank = &bank;
-        let running: Vec<_> = formats
-            .iter()
-            .map(|&format| {
-                // As much stack as the main thread would have, and more:
-                // deeply nested Markdown must not overflow a renderer.
-                std::thread::Builder::new()
-                    .name(format!("qbank-{}", format.extension()))
-                    .stack_size(EXPORTER_STACK_BYTES)
-                    .spawn_scoped(scope, move || {
-                        let exporter = export::available()
-                            .into_iter()
-                            .find(|e| e.format() == format)
-                            .expect("format was found above");
-                        exporter.export(bank, opts)
-                    })
-            })
-            .collect();
-        formats
-            .iter()
-            .zip(running)
-            .map(|(&format, thread)| {
-                let result = match thread {
-                    Ok(thread) => thread.join().unwrap_or_else(|_| {
-                        Err(ExportError::Other(anyhow::anyhow!(
-                            "internal error while writing the {} output",
-                            format.extension()
-                        )))
-                    }),
-                    Err(e) => Err(ExportError::Other(
-                        anyhow::Error::new(e).context("cannot start a thread"),
-                    )),
-                };
-                (format, result)
-            })
-            .collect()
-    });
-    // Render all, then write all: nothing is put in place (and the lock is
-    // not touched) unless every exporter succeeded.
-    let mut code = EXIT_OK;
-    let mut rendered = Vec::new();
-    for (format, result) in results {
-        match result {
-            Ok(r) => rendered.push(r),
-            Err(ExportError::LockOutdated(msg)) => {
-                tell!("error: {msg}");
-                code = code.max(EXIT_CONTENT);
-            }
-            Err(ExportError::Content(msg)) => {
-                for line in msg.lines() {
-                    tell!("{line}");
-                }
-                code = code.max(EXIT_CONTENT);
-            }
-            Err(ExportError::Other(e)) => {
-                tell!("error: {}: {e:#}", format.extension());
-                code = EXIT_FAILURE;
-            }
-        }
-    }
-    if code != EXIT_OK {
-        tell!("qbank: nothing was written");
-        return code;
-    }
-    let summaries: Vec<String> = rendered.iter().map(|r| r.summary.clone()).collect();
-    if let Err(e) = Rendered::commit_all(rendered) {
-        tell!("error: {e:#}");
-        return EXIT_FAILURE;
-    }
-    for summary in summaries {
+fn build_command(opts: &BuildOptions) -> Result<(), Failure> {
+    let bank = checked_bank(&opts.content)?;
+    for summary in build::run(&bank, opts)? {
         for line in summary.lines() {
             say!("{line}");
         }
     }
-    code
+    Ok(())
 }
 
-fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
-    use crate::review_csv::apply::{self, ApplyError};
-    let plan = match apply::plan(file, content) {
-        Ok(plan) => plan,
-        Err(ApplyError::Refused(lines)) => {
-            for line in lines {
-                tell!("{line}");
-            }
-            tell!("qbank: the review was not applied; no file was changed");
-            return EXIT_CONTENT;
-        }
-        Err(ApplyError::Failed(e)) => {
-            tell!("error: {e:#}");
-            return EXIT_FAILURE;
-        }
-    };
+fn apply_command(file: &Path, content: &Path, dry_run: bool) -> Result<(), Failure> {
+    let plan = apply::plan(file, content)?;
     for note in &plan.notes {
         say!("note: {note}");
     }
@@ -329,34 +319,12 @@ fn apply_command(file: &Path, content: &Path, dry_run: bool) -> u8 {
         }
         comments();
         say!("apply: dry run: {summary}; nothing written");
-    } else if let Err(e) = apply::write(&plan) {
-        tell!("error: {e:#}");
-        return EXIT_FAILURE;
     } else {
+        apply::write(&plan)?;
         comments();
         say!("apply: {summary} written");
     }
-    EXIT_OK
-}
-
-/// `path` made absolute with symbolic links resolved, for a path that may
-/// not exist yet: its nearest existing ancestor is resolved and the rest
-/// appended.
-fn resolved(path: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(path).ok()?;
-    let mut existing = absolute.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(existing) {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return Some(out);
-        }
-        rest.push(existing.file_name()?.to_owned());
-        existing = existing.parent()?;
-    }
+    Ok(())
 }
 
 /// "Now" for change tracking: `SOURCE_DATE_EPOCH` when set, else the clock.

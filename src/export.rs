@@ -1,19 +1,22 @@
-//! The exporter interface: each output format renders a checked [`Bank`]
-//! into one file under the output folder. An exporter only *prepares* its
-//! files ([`Rendered`]: complete temporary files beside their places); the
-//! build puts them in place only once every exporter has succeeded, the
-//! lock first (the deck is stamped from it), so a failed build writes
-//! nothing at all.
+//! The exporter interface: the [`Exporter`] trait each output format
+//! implements, the [`Format`]s, what an exporter gets besides the bank (an
+//! [`ExportContext`]) and what it gives back ([`Rendered`] or an
+//! [`ExportError`]). Each exporter owns its own options (the booklet's paper,
+//! the deck's `--locked`); the list of exporters and the running of a build
+//! are [`crate::build`]'s.
+//!
+//! An exporter only *prepares* its files ([`Rendered`]: complete temporary
+//! files beside their places); the build puts them in place only once every
+//! exporter has succeeded, the lock first (the deck is stamped from it), so
+//! a failed build writes nothing at all.
 
 use std::path::PathBuf;
-
-use clap::ValueEnum;
 
 use crate::model::Bank;
 use crate::output::PendingOutput;
 
 /// An output format `qbank build` can write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     Apkg,
     Pdf,
@@ -22,6 +25,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The file extension, which is also the format's name on the command line.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Apkg => "apkg",
@@ -38,28 +42,16 @@ impl Format {
     }
 }
 
-/// Paper size for the booklet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Paper {
-    #[default]
-    A4,
-    Letter,
-    A5,
-}
-
 /// What every exporter gets besides the bank.
 #[derive(Debug, Clone)]
-pub struct BuildOptions {
-    /// Folder the outputs go to (created if missing).
+pub struct ExportContext {
+    /// Folder the outputs go to (the build creates it).
     pub out_dir: PathBuf,
-    pub paper: Paper,
-    /// Fail instead of changing `bank.lock`.
-    pub locked: bool,
     /// "Now" in Unix seconds: `SOURCE_DATE_EPOCH` when set, else the clock.
     pub now: i64,
 }
 
-impl BuildOptions {
+impl ExportContext {
     /// The output path for `format`: `<out>/<bank id>.<ext>`.
     pub fn output_path(&self, bank: &Bank, format: Format) -> PathBuf {
         self.out_dir
@@ -129,24 +121,12 @@ impl Rendered {
     }
 }
 
-/// One output format.
-pub trait Exporter {
+/// One output format. Exporters are shared by the threads of a build
+/// (one per format), hence `Send + Sync`.
+pub trait Exporter: Send + Sync {
     fn format(&self) -> Format;
     /// Render `bank` into temporary files beside their places
     /// ([`crate::output::prepare_atomic`]), changing nothing the user sees:
     /// the build commits them once every exporter has succeeded.
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError>;
-}
-
-/// Every exporter this build of qbank has, in the order they run.
-#[allow(clippy::vec_init_then_push)] // one `push` line per exporter keeps merges easy
-pub fn available() -> Vec<Box<dyn Exporter>> {
-    #[allow(unused_mut)]
-    let mut all: Vec<Box<dyn Exporter>> = Vec::new();
-    // Each exporter registers itself here.
-    all.push(Box::new(crate::anki::AnkiExporter::default()));
-    all.push(Box::new(crate::review_csv::ReviewCsvExporter));
-    all.push(Box::new(crate::review_csv::xlsx::ReviewXlsxExporter));
-    all.push(Box::new(crate::pdf::PdfExporter));
-    all
+    fn export(&self, bank: &Bank, ctx: &ExportContext) -> Result<Rendered, ExportError>;
 }

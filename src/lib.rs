@@ -3,10 +3,13 @@
 //!
 //! The flow is one way: [`load`] reads the content folder into a
 //! [`model::Bank`], [`check`] collects every problem as a
-//! [`diagnostic::Diagnostic`], and the exporters in [`export`] render the
-//! bank for their targets, writing through [`output`] atomically.
+//! [`diagnostic::Diagnostic`], and [`build`] runs the exporters (each an
+//! [`export::Exporter`]: [`anki`], [`pdf`], [`review_csv`]) that render the
+//! bank for their targets, writing through [`output`] atomically; [`cli`]
+//! is the command line over all of it.
 
 pub mod anki;
+pub mod build;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;

@@ -1,4 +1,5 @@
-//! The `qbank` command: parses arguments and hands over to [`qbank::cli::run`].
+//! The `qbank` command: [`qbank::cli::main`] parses the arguments, runs the
+//! command and maps its result to the exit code.
 
 use std::process::ExitCode;
 

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format, Rendered};
+use crate::export::{ExportContext, ExportError, Exporter, Format, Rendered};
 use crate::model::Bank;
 use crate::note::{media_name, render_markdown, strip_html, MediaFile, NoteContent};
 use crate::output::prepare_atomic;
@@ -48,21 +48,33 @@ pub struct AnkiExporter {
     /// The notetype's built-in CSS (normally [`templates::CSS`]); a bank's
     /// `theme/card.css` is appended to it.
     css: String,
+    /// Fail instead of changing `bank.lock` (`--locked`).
+    locked: bool,
 }
 
 impl Default for AnkiExporter {
     fn default() -> AnkiExporter {
-        AnkiExporter {
-            css: templates::CSS.to_string(),
-        }
+        AnkiExporter::new(false)
     }
 }
 
 impl AnkiExporter {
+    /// The deck exporter; with `locked`, a build that would change
+    /// `bank.lock` fails instead ([`ExportError::LockOutdated`]).
+    pub fn new(locked: bool) -> AnkiExporter {
+        AnkiExporter {
+            css: templates::CSS.to_string(),
+            locked,
+        }
+    }
+
     /// An exporter whose cards use `css`: what a later qbank release with
     /// restyled cards produces (the notetype is then updated in place).
     pub fn with_css(css: impl Into<String>) -> AnkiExporter {
-        AnkiExporter { css: css.into() }
+        AnkiExporter {
+            css: css.into(),
+            locked: false,
+        }
     }
 }
 
@@ -71,7 +83,7 @@ impl Exporter for AnkiExporter {
         Format::Apkg
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
+    fn export(&self, bank: &Bank, ctx: &ExportContext) -> Result<Rendered, ExportError> {
         let ids = DeckIds::new(bank);
         let theme = theme::read(&bank.root).map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
@@ -84,22 +96,22 @@ impl Exporter for AnkiExporter {
 
         // Every note is rendered, stamped and written to the collection in
         // one pass and its HTML dropped, so memory stays flat as banks grow.
-        let identities = Identities::new(previous.as_ref(), &bank.id, opts.now);
-        let deck = DeckWriter::create(bank, &ids, identities, &opts.out_dir)?;
+        let identities = Identities::new(previous.as_ref(), &bank.id, ctx.now);
+        let deck = DeckWriter::create(bank, &ids, identities, &ctx.out_dir)?;
         let (mut deck, current) =
-            deck.add_notes(|id, hash| lock::note_mtime(previous.as_ref(), id, hash, opts.now))?;
+            deck.add_notes(|id, hash| lock::note_mtime(previous.as_ref(), id, hash, ctx.now))?;
 
         let plan = lock::plan(
             previous.as_ref(),
             &bank.id,
             current,
             &notetype_hash,
-            opts.now,
+            ctx.now,
         );
         let lock_text = plan.lock.to_text()?;
         let on_disk = std::fs::read_to_string(&lock_path).ok();
         let lock_changes = on_disk.as_deref() != Some(lock_text.as_str());
-        if opts.locked && lock_changes {
+        if self.locked && lock_changes {
             let what = if on_disk.is_none() {
                 "it does not exist".to_string()
             } else {
@@ -115,7 +127,7 @@ impl Exporter for AnkiExporter {
         let deck = deck.finish(&css, &plan.lock)?;
         // Package and lock are prepared beside their places; the build puts
         // the lock in place first, then the package with every other output.
-        let out = opts.output_path(bank, Format::Apkg);
+        let out = ctx.output_path(bank, Format::Apkg);
         let package = prepare_atomic(&out, |file| deck.write_package(file))?;
         let mut rendered = Rendered::output(plan.summary(), package);
         if lock_changes {

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::export::Paper;
+use super::Paper;
 use crate::model::{Bank, PartKind};
 
 use super::markdown::{self, Block, Span};

@@ -18,7 +18,7 @@ use typst::WorldExt;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format, Paper, Rendered};
+use crate::export::{ExportContext, ExportError, Exporter, Format, Rendered};
 use crate::model::Bank;
 use crate::output::prepare_atomic;
 use world::BookletWorld;
@@ -32,8 +32,21 @@ pub const THEME_OVERRIDE: &str = "theme/booklet.typ";
 /// The largest theme file read.
 const MAX_THEME_BYTES: u64 = 1024 * 1024;
 
+/// Paper size for the booklet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Paper {
+    #[default]
+    A4,
+    Letter,
+    A5,
+}
+
 /// Writes the PDF booklet.
-pub struct PdfExporter;
+#[derive(Debug, Clone, Default)]
+pub struct PdfExporter {
+    /// The booklet's paper size (`--paper`).
+    pub paper: Paper,
+}
 
 /// A rendered booklet and what went into it.
 #[derive(Debug)]
@@ -225,9 +238,9 @@ impl Exporter for PdfExporter {
         Format::Pdf
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
-        let booklet = render(bank, opts.paper)?;
-        let path = opts.output_path(bank, Format::Pdf);
+    fn export(&self, bank: &Bank, ctx: &ExportContext) -> Result<Rendered, ExportError> {
+        let booklet = render(bank, self.paper)?;
+        let path = ctx.output_path(bank, Format::Pdf);
         let pending = prepare_atomic(&path, |file| {
             std::io::Write::write_all(file, &booklet.bytes).map_err(Into::into)
         })

@@ -14,7 +14,7 @@ pub mod formula;
 pub mod read;
 pub mod xlsx;
 
-use crate::export::{BuildOptions, ExportError, Exporter, Format, Rendered};
+use crate::export::{ExportContext, ExportError, Exporter, Format, Rendered};
 use crate::model::{Bank, PartKind};
 
 /// The sheet's columns, in order.
@@ -68,8 +68,8 @@ impl Exporter for ReviewCsvExporter {
         Format::Csv
     }
 
-    fn export(&self, bank: &Bank, opts: &BuildOptions) -> Result<Rendered, ExportError> {
-        let path = opts.output_path(bank, Format::Csv);
+    fn export(&self, bank: &Bank, ctx: &ExportContext) -> Result<Rendered, ExportError> {
+        let path = ctx.output_path(bank, Format::Csv);
         // Only the earlier sheet's id → hash map is kept while the new one is
         // streamed into place, row by row.
         let old_hashes = std::fs::read(&path)

@@ -467,9 +467,9 @@ impl crate::export::Exporter for ReviewXlsxExporter {
     fn export(
         &self,
         bank: &Bank,
-        opts: &crate::export::BuildOptions,
+        ctx: &crate::export::ExportContext,
     ) -> Result<crate::export::Rendered, crate::export::ExportError> {
-        let path = opts.output_path(bank, crate::export::Format::Xlsx);
+        let path = ctx.output_path(bank, crate::export::Format::Xlsx);
         let oversized = oversized_cells(bank, "error");
         if !oversized.is_empty() {
             return Err(crate::export::ExportError::Content(format!(

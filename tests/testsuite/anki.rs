@@ -19,7 +19,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use qbank::anki::{notetype_name, parent_deck_name, AnkiExporter, POSITION_GAP};
-use qbank::export::{BuildOptions, Exporter, Paper};
+use qbank::export::{ExportContext, Exporter};
 use qbank::model::Bank;
 use qbank::note::{NoteContent, FIELD_NAMES};
 use serde_json::Value;
@@ -657,14 +657,12 @@ fn css_change(bank_dir: &Path) {
         "{}\n.qb-question {{ color: #0b3d91; }}\n",
         qbank::anki::templates::CSS
     );
-    let opts = BuildOptions {
+    let ctx = ExportContext {
         out_dir: ws.out.clone(),
-        paper: Paper::A4,
-        locked: false,
         now: T2,
     };
     let rendered = AnkiExporter::with_css(restyled.clone())
-        .export(&bank, &opts)
+        .export(&bank, &ctx)
         .unwrap();
     let summary = rendered.summary.clone();
     qbank::export::Rendered::commit_all(vec![rendered]).unwrap();

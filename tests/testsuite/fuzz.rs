@@ -415,14 +415,16 @@ proptest! {
         }
         let out = dir.path().join("out");
         std::fs::create_dir(&out).unwrap();
-        let opts = qbank::export::BuildOptions {
+        let opts = qbank::build::BuildOptions {
+            content: root.clone(),
             out_dir: out.clone(),
-            paper: qbank::export::Paper::A4,
+            formats: Vec::new(),
+            paper: qbank::pdf::Paper::A4,
             locked: false,
             now: 1_767_225_600,
         };
-        for exporter in qbank::export::available() {
-            let rendered = exporter.export(&bank, &opts);
+        for exporter in qbank::build::exporters(&opts) {
+            let rendered = exporter.export(&bank, &opts.context());
             prop_assert!(
                 rendered.is_ok(),
                 "check passed but {} failed: {:#}",
