@@ -21,7 +21,6 @@ pub mod load;
 pub mod markdown;
 pub mod math;
 pub mod model;
-pub mod note;
 pub mod output;
 pub mod pdf;
 pub mod review_csv;

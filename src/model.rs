@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use sha2::{Digest, Sha256};
+
 /// A whole bank: its metadata from `bank.toml`, the optional intro and the
 /// sections in order, each holding its questions in order.
 #[derive(Debug, Clone)]
@@ -45,7 +47,7 @@ pub struct Media {
 impl Media {
     pub fn insert(&mut self, name: impl Into<String>, bytes: Arc<[u8]>) {
         let name = name.into();
-        let hashed = crate::note::media_name(&name, &bytes);
+        let hashed = media_name(&name, &bytes);
         self.files.insert(name, (bytes, hashed));
     }
 
@@ -55,7 +57,7 @@ impl Media {
     }
 
     /// The name `media/<name>` travels under in the deck
-    /// ([`crate::note::media_name`]).
+    /// ([`media_name`]).
     pub fn hashed_name(&self, name: &str) -> Option<&str> {
         self.files.get(name).map(|(_, hashed)| hashed.as_str())
     }
@@ -63,6 +65,16 @@ impl Media {
     /// The file names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
+    }
+}
+
+/// The content-hashed file name a figure gets in the deck's package: its stem, the
+/// first 6 bytes of its SHA-256 in hex, its extension.
+pub fn media_name(file_name: &str, bytes: &[u8]) -> String {
+    let digest = hex::encode(&Sha256::digest(bytes)[..6]);
+    match file_name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}-{digest}.{ext}"),
+        None => format!("{file_name}-{digest}"),
     }
 }
 

@@ -14,6 +14,7 @@
 pub mod collection;
 pub mod ids;
 pub mod lock;
+pub mod note;
 pub mod package;
 pub mod schema;
 pub mod templates;
@@ -25,9 +26,10 @@ use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
 use crate::export::{ExportContext, ExportError, Exporter, Format, Rendered};
+use crate::model::media_name;
 use crate::model::Bank;
-use crate::note::{media_name, render_markdown, strip_html, MediaFile, NoteContent};
 use crate::output::prepare_atomic;
+use note::{render_markdown, strip_html, MediaFile, NoteContent};
 
 use collection::{field_checksum, tags_column, CardRow, ColRow, NoteRow};
 use ids::{past_millis, IdAllocator};
@@ -415,7 +417,7 @@ impl<'a> DeckWriter<'a> {
             if record.fields.is_empty() {
                 continue;
             }
-            if record.fields.len() != crate::note::FIELD_NAMES.len() {
+            if record.fields.len() != note::FIELD_NAMES.len() {
                 bail!(
                     "internal: a retired note in bank.lock has {} fields",
                     record.fields.len()

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use crate::note::MediaFile;
+use super::note::MediaFile;
 
 /// Deflate level 4: on a 10,000-question collection (64 KiB pages) it is
 /// 12% smaller than level 1 for a quarter more time, and within 5% of

@@ -1,8 +1,8 @@
 //! The deck's notetype: its permanent fields and ids, the two card templates
 //! (Plain English and Technical depth) and the CSS they share.
 
+use super::note::{FIELD_NAMES, NOTICE_FIELD};
 use crate::identity::id63;
-use crate::note::{FIELD_NAMES, NOTICE_FIELD};
 
 use super::schema::{Field, Notetype, Template};
 

@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use qbank::anki::note::{NoteContent, FIELD_NAMES};
 use qbank::anki::{notetype_name, parent_deck_name, AnkiExporter, POSITION_GAP};
 use qbank::export::{ExportContext, Exporter};
 use qbank::model::Bank;
-use qbank::note::{NoteContent, FIELD_NAMES};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -438,7 +438,8 @@ fn fresh_import(bank_dir: &Path, expect_notes: usize, expect_sections: usize) {
     assert!(text("1", "answer").contains(&field("Technical depth")));
     assert!(!text("1", "answer").contains(&field("Plain English")));
     if let Some(intro) = &bank.intro {
-        let html = qbank::note::render_markdown(&bank, &intro.markdown, &mut Vec::new()).unwrap();
+        let html =
+            qbank::anki::note::render_markdown(&bank, &intro.markdown, &mut Vec::new()).unwrap();
         assert_eq!(state["deck_descriptions"][&parent], html.as_str());
         assert!(!html.is_empty());
     }

@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use qbank::note::NoteContent;
+use qbank::anki::note::NoteContent;
 
 fn media() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content/media")

@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use qbank::anki::lock::Lock;
+use qbank::anki::note::{render_inline, render_markdown, NoteContent};
 use qbank::check;
 use qbank::load::{self, parse_question};
 use qbank::model::{Bank, Section};
-use qbank::note::{render_inline, render_markdown, NoteContent};
 use qbank::review_csv::{export, read};
 
 const GOOD: &str = "+++\nid = \"q-one\"\ntags = [\"data\"]\n+++\n\n# What is *one* σ?\n\n## Plain English\n\nPlain words:\n\n- a\n- b\n\n## Technical depth\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![Loss](media/loss-curves.svg)\n\n## Real-world example\n\nA ₹2 crore story.\n";

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::{CurrentNote, Lock, NoteRecord, Stamp, ID_STEP, LOCK_VERSION};
+use crate::anki::note::{content_hash, escape, MediaFile, NOTICE_FIELD};
 use crate::identity::hash64;
-use crate::note::{content_hash, escape, MediaFile, NOTICE_FIELD};
 
 /// The outcome of comparing the bank with the previous lock.
 #[derive(Debug, Clone)]

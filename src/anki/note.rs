@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::identity::note_guid;
 use crate::markdown::markdown_options;
-use crate::model::{Bank, Question, Section};
+use crate::model::{media_name, Bank, Question, Section};
 use crate::typography;
 
 /// The notetype's fields, in order. The list is permanent: adding or
@@ -149,15 +149,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-/// The content-hashed file name a figure gets in the package.
-pub fn media_name(file_name: &str, bytes: &[u8]) -> String {
-    let digest = hex::encode(&Sha256::digest(bytes)[..6]);
-    match file_name.rsplit_once('.') {
-        Some((stem, ext)) => format!("{stem}-{digest}.{ext}"),
-        None => format!("{file_name}-{digest}"),
-    }
 }
 
 /// Is a link target safe to keep as a link on a card?
