@@ -5,7 +5,7 @@
 //! `apply-csv` can point back at the source file and line.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -220,9 +220,5 @@ impl Bank {
     pub fn figure_bytes(&self, reference: &str) -> Option<Arc<[u8]>> {
         self.figure_path(reference)?;
         self.media.get(reference.strip_prefix("media/")?).cloned()
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 }
