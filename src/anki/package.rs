@@ -75,7 +75,7 @@ mod tests {
     fn layout_is_what_anki_reads() {
         let bytes = write_package(b"db", &media()).unwrap();
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-        let names: Vec<_> = zip.file_names().map(str::to_string).collect();
+        let names: Vec<_> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
         assert_eq!(names, ["collection.anki2", "media", "0"]);
         let mut map = String::new();
         zip.by_name("media")

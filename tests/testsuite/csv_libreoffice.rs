@@ -165,7 +165,7 @@ fn edit_workbook_text(xlsx: &Path, from: &str, to: &str) {
     let mut replaced = false;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).unwrap();
-        let name = entry.name().to_string();
+        let name = entry.name().unwrap().into_owned();
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).unwrap();
         if name == "xl/sharedStrings.xml" {
