@@ -18,8 +18,9 @@ use rust_xlsxwriter::{
 };
 
 use super::export::{self, ReviewRow};
-use super::read::{Sheet, SheetProblem, SheetRow};
+use super::read::{Sheet, SheetRow};
 use super::{COLUMNS, IDENTITY_COLUMNS};
+use crate::diagnostic::Diagnostic;
 use crate::model::Bank;
 
 /// The sheet holding one row per question.
@@ -356,7 +357,7 @@ pub fn cell_name(sheet: &str, row: usize, column: usize) -> String {
 pub fn read_workbook(
     bytes: &[u8],
     guids: &std::collections::HashMap<String, String>,
-) -> Result<(Sheet, Vec<SheetProblem>), String> {
+) -> Result<(Sheet, Vec<Diagnostic>), String> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         format!("the file is not a readable .xlsx workbook ({e}); save it again as \"Excel Workbook (.xlsx)\"")
     })?;
@@ -368,7 +369,7 @@ pub fn read_workbook(
         ));
     }
     let mut problems = Vec::new();
-    let workbook_problem = |message: String| SheetProblem::at_sheet(message);
+    let workbook_problem = |message: String| Diagnostic::whole_sheet_error(message);
     for name in &names {
         if name != QUESTIONS_SHEET && name != HOW_TO_SHEET {
             problems.push(workbook_problem(format!(
@@ -385,7 +386,7 @@ pub fn read_workbook(
             for (r, c, data) in range.used_cells() {
                 let text = cell_text(data);
                 if let Some(id) = guids.get(text.trim()) {
-                    problems.push(SheetProblem::on_sheet(
+                    problems.push(Diagnostic::workbook_error(
                         name,
                         r0 as usize + r + 1,
                         c0 as usize + c,
@@ -402,7 +403,7 @@ pub fn read_workbook(
         .map_err(|e| format!("cannot read the sheet \"{QUESTIONS_SHEET}\": {e}"))?;
     if let Ok(merged) = book.merge_cells_by_sheet_name(QUESTIONS_SHEET) {
         for m in merged {
-            problems.push(SheetProblem::new(
+            problems.push(Diagnostic::sheet_error(
                 m.start.0 as usize + 1,
                 Some(m.start.1 as usize),
                 format!(
@@ -418,7 +419,7 @@ pub fn read_workbook(
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
         for (r, c, f) in formulas.used_cells() {
             if !f.is_empty() {
-                problems.push(SheetProblem::new(
+                problems.push(Diagnostic::sheet_error(
                     r0 as usize + r + 1,
                     Some(c0 as usize + c),
                     format!("the cell holds a formula (`={f}`); type text instead (start it with an apostrophe to keep a leading `=`)"),
