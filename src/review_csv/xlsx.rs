@@ -353,20 +353,20 @@ pub fn cell_name(sheet: &str, row: usize, column: usize) -> String {
 /// Problems of the workbook itself (an extra sheet, merged cells, a formula,
 /// a question row on another sheet, found by `guids`: guid → question id)
 /// are returned as well; a file calamine
-/// cannot open is an error message.
+/// cannot open is an error of the whole file.
 pub fn read_workbook(
     bytes: &[u8],
     guids: &std::collections::HashMap<String, String>,
-) -> Result<(Sheet, Vec<Diagnostic>), String> {
+) -> Result<(Sheet, Vec<Diagnostic>), Diagnostic> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-        format!("the file is not a readable .xlsx workbook ({e}); save it again as \"Excel Workbook (.xlsx)\"")
+        Diagnostic::whole_sheet_error(format!("the file is not a readable .xlsx workbook ({e}); save it again as \"Excel Workbook (.xlsx)\""))
     })?;
     let names = book.sheet_names();
     if !names.iter().any(|n| n == QUESTIONS_SHEET) {
-        return Err(format!(
+        return Err(Diagnostic::whole_sheet_error(format!(
             "the workbook has no sheet \"{QUESTIONS_SHEET}\" (its sheets: {}); send back the workbook qbank wrote",
             names.join(", ")
-        ));
+        )));
     }
     let mut problems = Vec::new();
     let workbook_problem = |message: String| Diagnostic::whole_sheet_error(message);
@@ -398,9 +398,9 @@ pub fn read_workbook(
             }
         }
     }
-    let range = book
-        .worksheet_range(QUESTIONS_SHEET)
-        .map_err(|e| format!("cannot read the sheet \"{QUESTIONS_SHEET}\": {e}"))?;
+    let range = book.worksheet_range(QUESTIONS_SHEET).map_err(|e| {
+        Diagnostic::whole_sheet_error(format!("cannot read the sheet \"{QUESTIONS_SHEET}\": {e}"))
+    })?;
     if let Ok(merged) = book.merge_cells_by_sheet_name(QUESTIONS_SHEET) {
         for m in merged {
             problems.push(Diagnostic::sheet_error(

@@ -195,21 +195,20 @@ pub fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
                 old,
                 new,
             }),
-            Err(message) => problems.push(Diagnostic::sheet_error(
+            // The file's problem, on the row that asked for the edits.
+            Err(refused) => problems.push(Diagnostic::sheet_error(
                 m.row,
                 None,
-                format!("{}: {message}", path.display()),
+                format!("{}: {}", path.display(), refused.message),
             )),
         }
     }
 
-    if let Err(unplaced) = check_edited_bank(&bank, &matched, &files, &cols, &mut problems) {
+    if let Err(unplaced) =
+        check_edited_bank(sheet_path, &bank, &matched, &files, &cols, &mut problems)
+    {
         let mut refused = locate(form, problems);
-        refused.extend(
-            unplaced
-                .into_iter()
-                .map(|m| Diagnostic::file_error(sheet_path, m)),
-        );
+        refused.extend(unplaced);
         return Err(ApplyError::Refused(refused));
     }
     if !problems.is_empty() {

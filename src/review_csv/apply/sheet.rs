@@ -123,7 +123,7 @@ pub(super) fn read_sheet(
                 .map(|(_, q)| (crate::identity::note_guid(&bank.id, &q.id), q.id.clone()))
                 .collect();
             let (sheet, problems) =
-                xlsx::read_workbook(bytes, &guids).map_err(Diagnostic::whole_sheet_error)?;
+                xlsx::read_workbook(bytes, &guids)?;
             Ok((sheet, SheetForm::Workbook, problems))
         }
         (FileKind::Text, _) => Ok((read::parse(bytes)?, SheetForm::Csv, Vec::new())),

@@ -44,14 +44,16 @@ fn loader_text(path: &Path, bytes: &[u8]) -> Result<String, Diagnostic> {
 /// `bank` with each edited question re-parsed from its new text by the
 /// loader's parser, then every rule of the checker. Each edited value must
 /// also read back exactly as the sheet has it. Problems go to `problems`
-/// under the row they came from; problems no row explains are returned.
+/// under the row they came from; problems no row explains are returned, as
+/// problems of the sheet file at `sheet_path`.
 pub(super) fn check_edited_bank(
+    sheet_path: &Path,
     bank: &Bank,
     matched: &[RowEdits<'_>],
     files: &[FileChange],
     cols: &Columns,
     problems: &mut Vec<Diagnostic>,
-) -> Result<(), Vec<String>> {
+) -> Result<(), Vec<Diagnostic>> {
     if files.is_empty() {
         return Ok(());
     }
@@ -100,7 +102,7 @@ pub(super) fn check_edited_bank(
         );
         match d.path().and_then(|p| row_of_file.get(p)) {
             Some(&row) => problems.push(Diagnostic::sheet_error(row, None, message)),
-            None => unplaced.push(message),
+            None => unplaced.push(Diagnostic::file_error(sheet_path, message)),
         }
     }
     if !unplaced.is_empty() {
