@@ -20,7 +20,7 @@ use rust_xlsxwriter::{
 use super::export::{self, ReviewRow};
 use super::read::{Sheet, SheetRow};
 use super::{COLUMNS, IDENTITY_COLUMNS};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Bank;
 
 /// The sheet holding one row per question.
@@ -96,9 +96,9 @@ pub fn cell_length(value: &str) -> usize {
     value.chars().count().max(value.encode_utf16().count())
 }
 
-/// Every text of the bank too long for one spreadsheet cell, as
-/// `path:line: SEVERITY: message` lines (empty when all fit).
-pub fn oversized_cells(bank: &Bank, severity: &str) -> Vec<String> {
+/// Every text of the bank too long for one spreadsheet cell, a problem of
+/// `severity` at its line (none when all fit).
+pub fn oversized_cells(bank: &Bank, severity: Severity) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (_, q) in bank.questions() {
         let mut texts = vec![("the question", q.title_line, q.title.as_str())];
@@ -108,14 +108,26 @@ pub fn oversized_cells(bank: &Bank, severity: &str) -> Vec<String> {
         for (what, line, text) in texts {
             let len = cell_length(text);
             if len > CELL_LIMIT {
-                found.push(format!(
-                    "{}:{line}: {severity}: `{what}` is {len} characters; a spreadsheet cell holds at most {CELL_LIMIT} (Excel and LibreOffice Calc cut the rest), so split the answer or review this question in its Markdown file",
-                    q.path.display()
-                ));
+                let message = format!(
+                    "`{what}` is {len} characters; a spreadsheet cell holds at most {CELL_LIMIT} (Excel and LibreOffice Calc cut the rest), so split the answer or review this question in its Markdown file"
+                );
+                found.push(match severity {
+                    Severity::Error => Diagnostic::error(&q.path, line, message),
+                    Severity::Warning => Diagnostic::warning(&q.path, line, message),
+                });
             }
         }
     }
     found
+}
+
+/// The problems, one line each.
+fn lines(problems: &[Diagnostic]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The workbook's creation date: the bank's `date` at midnight UTC, or the
@@ -141,9 +153,9 @@ fn creation_date(bank: &Bank) -> Result<ExcelDateTime> {
 /// The whole workbook as bytes. Refuses (with `path:line` lines) a bank
 /// whose texts do not fit a cell.
 pub fn workbook_bytes(bank: &Bank) -> Result<Vec<u8>> {
-    let oversized = oversized_cells(bank, "error");
+    let oversized = oversized_cells(bank, Severity::Error);
     if !oversized.is_empty() {
-        return Err(anyhow!("{}", oversized.join("\n")));
+        return Err(anyhow!("{}", lines(&oversized)));
     }
     let rows = export::rows(bank)?;
     let tags: BTreeSet<&str> = bank
@@ -471,11 +483,11 @@ impl crate::export::Exporter for ReviewXlsxExporter {
         ctx: &crate::export::ExportContext,
     ) -> Result<crate::export::Rendered, crate::export::ExportError> {
         let path = ctx.output_path(bank, crate::export::Format::Xlsx);
-        let oversized = oversized_cells(bank, "error");
+        let oversized = oversized_cells(bank, Severity::Error);
         if !oversized.is_empty() {
             return Err(crate::export::ExportError::Content(format!(
                 "{}\nerror: xlsx: the review workbook was not written",
-                oversized.join("\n")
+                lines(&oversized)
             )));
         }
         let bytes = workbook_bytes(bank)?;
