@@ -260,9 +260,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// Print each problem: its `path:line:` line, then, for a line of a
 /// Markdown or TOML file, a snippet of that line (a caret under the
 /// offending text where its column is known), each snippet line starting
-/// with a space.
-fn print_diagnostics(diags: &[Diagnostic]) {
-    let mut sources = SourceLines::default();
+/// with a space. Only files inside the content folder `content` are shown.
+fn print_diagnostics(content: &Path, diags: &[Diagnostic]) {
+    let mut sources = SourceLines {
+        root: std::fs::canonicalize(content).ok(),
+        files: Default::default(),
+    };
     for d in diags {
         tell!("{d}");
         if let Location::File { path, line, .. } = &d.location {
@@ -277,9 +280,11 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 
 /// The lines of the content files diagnostics point into, each file read
 /// once (as the loader reads it: a regular file of bounded size, the BOM
-/// dropped, CRLF as LF).
-#[derive(Default)]
+/// dropped, CRLF as LF). A file outside the content folder (through a
+/// symbolic link the loader refused) is not shown.
 struct SourceLines {
+    /// The content folder, canonical.
+    root: Option<PathBuf>,
     files: std::collections::HashMap<PathBuf, Option<String>>,
 }
 
@@ -287,13 +292,18 @@ impl SourceLines {
     /// Line `line` (1-based) of the Markdown or TOML file at `path`, if it
     /// can be read and has a line there that is not blank.
     fn line(&mut self, path: &Path, line: usize) -> Option<String> {
+        let root = self.root.as_deref();
         let text = self.files.entry(path.to_path_buf()).or_insert_with(|| {
+            let real = std::fs::canonicalize(path).ok()?;
+            if !real.starts_with(root?) {
+                return None;
+            }
             let ext = path.extension()?.to_str()?.to_ascii_lowercase();
             if !matches!(ext.as_str(), "md" | "toml" | "lock") {
                 return None;
             }
             let bytes = crate::load::read_regular_file(
-                path,
+                &real,
                 crate::load::MAX_TEXT_FILE_BYTES,
                 "a bank's text files",
             )
@@ -313,7 +323,7 @@ fn checked_bank(content: &Path) -> Result<Bank, Failure> {
         return Err(anyhow::anyhow!("content folder `{}` not found", content.display()).into());
     }
     let (bank, diags) = load_and_check(content);
-    print_diagnostics(&diags);
+    print_diagnostics(content, &diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     match bank {
         Some(bank) if errors == 0 => Ok(bank),

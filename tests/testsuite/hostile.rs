@@ -343,6 +343,12 @@ fn symbolic_links_out_of_the_content_folder_are_refused() {
         "{}",
         stderr(&out)
     );
+    // No line of the file outside is shown under it.
+    assert!(
+        !stderr(&out).lines().any(common::is_snippet_line),
+        "{}",
+        stderr(&out)
+    );
 
     // A whole section folder linked from elsewhere.
     let ws = Workspace::new();
