@@ -79,7 +79,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
             check_markdown(
                 bank,
                 &q.path,
-                part.body_line,
+                Body::Trimmed(part.body_line),
                 &part.markdown,
                 &mut figures,
                 &mut diags,
@@ -91,7 +91,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
         check_markdown(
             bank,
             &intro.path,
-            1,
+            Body::WholeFile,
             &intro.markdown,
             &mut figures,
             &mut diags,
@@ -341,17 +341,40 @@ fn is_lead_in(source: &str) -> bool {
     source.trim_end().ends_with(':')
 }
 
-/// Rules inside one Markdown body that starts on line `first_line` of `path`.
+/// Where a Markdown body sits in its file.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    /// A part's body: it starts on this line of the file, trimmed of the
+    /// white space before it.
+    Trimmed(usize),
+    /// The whole file, as read (the intro).
+    WholeFile,
+}
+
+/// Rules inside one Markdown body of `path`.
 fn check_markdown(
     bank: &Bank,
     path: &Path,
-    first_line: usize,
+    body: Body,
     markdown: &str,
     figures: &mut Figures,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let (first_line, trimmed) = match body {
+        Body::Trimmed(line) => (line, true),
+        Body::WholeFile => (1, false),
+    };
     let index = LineIndex::new(markdown);
     let line_at = |offset: usize| first_line + index.line(offset) - 1;
+    // The column of `offset` in its line of the file. The body was trimmed
+    // of its leading white space, so on its first line the column counts
+    // from the line's first character that is not white space.
+    let column_at = |offset: usize| {
+        (
+            !trimmed || index.line(offset) > 1,
+            index.column(markdown, offset),
+        )
+    };
     let mut depth = 0usize;
     let mut too_deep_reported = false;
     // The line of a top-level paragraph ending in ':' still waiting for its list.
@@ -440,7 +463,8 @@ fn check_markdown(
                 }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
-                diags.push(raw_html(path, line_at(range.start), html));
+                let d = raw_html(path, line_at(range.start), html);
+                diags.push(at_column(d, Some(column_at(range.start))));
             }
             Event::InlineMath(tex) | Event::DisplayMath(tex) => {
                 let line = line_at(range.start);
@@ -451,7 +475,14 @@ fn check_markdown(
                         "a formula in a figure's alt text; a caption is plain text, so write it in words or Unicode",
                     ));
                 }
+                let found = diags.len();
                 check_formula(path, line, tex, &mut seen_math, &mut seen_sans, diags);
+                // A formula that does not parse: at its opening `$`.
+                for d in &mut diags[found..] {
+                    if d.message.starts_with("formula `") {
+                        *d = at_column(d.clone(), Some(column_at(range.start)));
+                    }
+                }
                 if matches!(event, Event::InlineMath(_)) {
                     if let Some(d) = price_pair(path, line, tex, &markdown[range.end..]) {
                         diags.push(d);
@@ -461,7 +492,9 @@ fn check_markdown(
             Event::Text(t) if has_unescaped_dollar(markdown, range.clone()) => {
                 let line = line_at(range.start);
                 if dollar_lines.insert(line) {
-                    diags.push(lone_dollar(path, line));
+                    let dollar = first_unescaped_dollar(markdown, range.clone());
+                    let d = lone_dollar(path, line);
+                    diags.push(at_column(d, dollar.map(column_at)));
                 }
                 check_glyphs_in(
                     path,
@@ -550,10 +583,25 @@ fn check_formula(
 /// Such a dollar is text today, but a second one later in the paragraph
 /// would pair with it and turn the words between them into a formula.
 fn has_unescaped_dollar(markdown: &str, range: std::ops::Range<usize>) -> bool {
+    first_unescaped_dollar(markdown, range).is_some()
+}
+
+/// The offset of the first `$` in `range` of `markdown` not written `\$`.
+fn first_unescaped_dollar(markdown: &str, range: std::ops::Range<usize>) -> Option<usize> {
     let bytes = markdown.as_bytes();
     range
         .filter(|&i| bytes.get(i) == Some(&b'$'))
-        .any(|i| i == 0 || bytes[i - 1] != b'\\')
+        .find(|&i| i == 0 || bytes[i - 1] != b'\\')
+}
+
+/// `d` at `column` when it is known: (is it a whole line of the file?, the
+/// column in the Markdown's line).
+fn at_column(d: Diagnostic, column: Option<(bool, usize)>) -> Diagnostic {
+    match column {
+        Some((true, c)) => d.at_column(c),
+        Some((false, c)) => d.at_column_after_indent(c),
+        None => d,
+    }
 }
 
 fn lone_dollar(path: &Path, line: usize) -> Diagnostic {
@@ -724,14 +772,14 @@ mod tests {
         check_markdown(
             &bank(),
             Path::new("q.md"),
-            10,
+            Body::Trimmed(10),
             markdown,
             &mut Figures::default(),
             &mut diags,
         );
         diags
             .iter()
-            .map(|d| format!("{}: {}", d.line, d.message))
+            .map(|d| format!("{}: {}", d.line(), d.message))
             .collect()
     }
 
@@ -879,7 +927,7 @@ mod tests {
         );
         let got: Vec<String> = diags
             .iter()
-            .map(|d| format!("{}: {}", d.line, d.message))
+            .map(|d| format!("{}: {}", d.line(), d.message))
             .collect();
         assert_eq!(
             got,

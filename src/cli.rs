@@ -35,7 +35,7 @@ macro_rules! tell {
 
 use crate::build::{self, BuildError, BuildOptions};
 use crate::check::load_and_check;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{self, Diagnostic, Location};
 use crate::export::{ExportError, Format};
 use crate::model::Bank;
 use crate::pdf::Paper;
@@ -134,8 +134,8 @@ impl ValueEnum for Paper {
 pub enum Failure {
     /// The bank has errors (its diagnostics are already printed).
     Content { errors: usize, warnings: usize },
-    /// `apply` refused the reviewed sheet: one line per problem.
-    Refused(Vec<String>),
+    /// `apply` refused the reviewed sheet: its problems, in the sheet or the bank.
+    Refused(Vec<Diagnostic>),
     /// These exporters failed, so the build wrote nothing.
     NotBuilt(Vec<(Format, ExportError)>),
     /// A usage or I/O error.
@@ -160,7 +160,7 @@ impl From<BuildError> for Failure {
 impl From<ApplyError> for Failure {
     fn from(e: ApplyError) -> Failure {
         match e {
-            ApplyError::Refused(lines) => Failure::Refused(lines),
+            ApplyError::Refused(problems) => Failure::Refused(problems),
             ApplyError::Failed(e) => Failure::Other(e),
         }
     }
@@ -190,9 +190,9 @@ impl Failure {
             Failure::Content { errors, warnings } => {
                 tell!("qbank: {errors} error(s), {warnings} warning(s)");
             }
-            Failure::Refused(lines) => {
-                for line in lines {
-                    tell!("{line}");
+            Failure::Refused(problems) => {
+                for problem in problems {
+                    tell!("{problem}");
                 }
                 tell!("qbank: the review was not applied; no file was changed");
             }
@@ -257,9 +257,63 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn print_diagnostics(diags: &[Diagnostic]) {
+/// Print each problem: its `path:line:` line, then, for a line of a
+/// Markdown or TOML file, a snippet of that line (a caret under the
+/// offending text where its column is known), each snippet line starting
+/// with a space. Only files inside the content folder `content` are shown.
+fn print_diagnostics(content: &Path, diags: &[Diagnostic]) {
+    let mut sources = SourceLines {
+        root: std::fs::canonicalize(content).ok(),
+        files: Default::default(),
+    };
     for d in diags {
         tell!("{d}");
+        if let Location::File { path, line, .. } = &d.location {
+            if let Some(text) = sources.line(path, *line) {
+                for l in diagnostic::snippet(*line, d.column(&text), &text).lines() {
+                    tell!("{l}");
+                }
+            }
+        }
+    }
+}
+
+/// The lines of the content files diagnostics point into, each file read
+/// once (as the loader reads it: a regular file of bounded size, the BOM
+/// dropped, CRLF as LF). A file outside the content folder (through a
+/// symbolic link the loader refused) is not shown.
+struct SourceLines {
+    /// The content folder, canonical.
+    root: Option<PathBuf>,
+    files: std::collections::HashMap<PathBuf, Option<String>>,
+}
+
+impl SourceLines {
+    /// Line `line` (1-based) of the Markdown or TOML file at `path`, if it
+    /// can be read and has a line there that is not blank.
+    fn line(&mut self, path: &Path, line: usize) -> Option<String> {
+        let root = self.root.as_deref();
+        let text = self.files.entry(path.to_path_buf()).or_insert_with(|| {
+            let real = std::fs::canonicalize(path).ok()?;
+            if !real.starts_with(root?) {
+                return None;
+            }
+            let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+            if !matches!(ext.as_str(), "md" | "toml" | "lock") {
+                return None;
+            }
+            let bytes = crate::load::read_regular_file(
+                &real,
+                crate::load::MAX_TEXT_FILE_BYTES,
+                "a bank's text files",
+            )
+            .ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            Some(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
+        });
+        let source = text.as_deref()?.split('\n').nth(line.checked_sub(1)?)?;
+        let source = source.strip_suffix('\r').unwrap_or(source);
+        (!source.trim().is_empty()).then(|| source.to_string())
     }
 }
 
@@ -269,7 +323,7 @@ fn checked_bank(content: &Path) -> Result<Bank, Failure> {
         return Err(anyhow::anyhow!("content folder `{}` not found", content.display()).into());
     }
     let (bank, diags) = load_and_check(content);
-    print_diagnostics(&diags);
+    print_diagnostics(content, &diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     match bank {
         Some(bank) if errors == 0 => Ok(bank),

@@ -620,7 +620,7 @@ mod tests {
         assert!(q.is_none());
         let got: Vec<String> = diags
             .iter()
-            .map(|d| format!("{}:{}", d.line, d.message))
+            .map(|d| format!("{}:{}", d.line(), d.message))
             .collect();
         assert!(
             got.iter().any(|m| m.starts_with("2:invalid id `Bad`")),
@@ -657,6 +657,6 @@ mod tests {
         let text = GOOD.replace("tags = [\"data\"]", "tags = [\"data\"\nother = 1");
         let (_, diags) = parse(&text);
         assert_eq!(diags.len(), 1, "{diags:?}");
-        assert_eq!(diags[0].line, 4);
+        assert_eq!(diags[0].line(), 4);
     }
 }

@@ -218,20 +218,22 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
         return Err(Diagnostic::error(path, 1, "empty file"));
     }
     if let Some(pos) = text.find('\0') {
-        let line = LineIndex::new(&text).line(pos);
+        let index = LineIndex::new(&text);
         return Err(Diagnostic::error(
             path,
-            line,
+            index.line(pos),
             "NUL byte in text file (is this a binary file?)",
-        ));
+        )
+        .at_column(index.column(&text, pos)));
     }
     if let Some((pos, c, what)) = find_forbidden(&text) {
-        let line = LineIndex::new(&text).line(pos);
+        let index = LineIndex::new(&text);
         return Err(Diagnostic::error(
             path,
-            line,
+            index.line(pos),
             forbidden_char_message(c, what, "in the text"),
-        ));
+        )
+        .at_column(index.column(&text, pos)));
     }
     Ok(text)
 }
@@ -290,7 +292,7 @@ mod tests {
         assert_eq!(read_text(&p).unwrap(), "a\nb\n");
         fs::write(&p, b"ok\n\xff\n").unwrap();
         let d = read_text(&p).unwrap_err();
-        assert_eq!(d.line, 2);
+        assert_eq!(d.line(), 2);
         fs::write(&p, " \n\n").unwrap();
         assert_eq!(read_text(&p).unwrap_err().message, "empty file");
     }

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use crate::diagnostic::Diagnostic;
 use crate::model::{PartKind, Question};
 
 /// What a reviewer changed in one question. `None` / absent means untouched.
@@ -102,12 +103,15 @@ fn title_line(old_line: &str, title: &str) -> String {
 /// Where the front matter's `tags = …` entry sits (whole lines, without the
 /// final line feed), and where a new entry would go: right after the `id`
 /// line.
-fn tags_entry(text: &str, id_line: usize) -> Result<Range<usize>, String> {
+fn tags_entry(text: &str, question: &Question) -> Result<Range<usize>, Diagnostic> {
     let mut offset = 0;
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "+++" {
-        return Err("the file does not start with `+++` front matter".into());
+        return Err(refused(
+            question,
+            "the file does not start with `+++` front matter",
+        ));
     }
     offset += first.len();
     let mut entry: Option<(usize, i32)> = None; // (start, open brackets)
@@ -130,9 +134,13 @@ fn tags_entry(text: &str, id_line: usize) -> Result<Range<usize>, String> {
         offset += line.len();
     }
     if entry.is_some() {
-        return Err("the front matter's `tags` list is not closed".into());
+        return Err(refused(
+            question,
+            "the front matter's `tags` list is not closed",
+        ));
     }
-    let id = line_range(text, id_line).ok_or("the `id` line is missing")?;
+    let id = line_range(text, question.id_line)
+        .ok_or_else(|| refused(question, "the `id` line is missing"))?;
     Ok(id.end..id.end)
 }
 
@@ -176,15 +184,20 @@ pub fn tags_line(tags: &[String]) -> String {
     format!("tags = {array}")
 }
 
+/// Why the edits cannot be spliced into `question`'s file.
+fn refused(question: &Question, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::file_error(&question.path, message)
+}
+
 /// `original` (a question file's bytes) with `edits` spliced in. `question`
 /// is that file as the loader read it; its byte ranges locate the parts.
 pub fn edited_source(
     original: &[u8],
     question: &Question,
     edits: &QuestionEdits,
-) -> Result<Vec<u8>, String> {
-    let original =
-        std::str::from_utf8(original).map_err(|_| "the file is no longer UTF-8".to_string())?;
+) -> Result<Vec<u8>, Diagnostic> {
+    let original = std::str::from_utf8(original)
+        .map_err(|_| refused(question, "the file is no longer UTF-8"))?;
     let norm = Normalised::new(original);
     let text = norm.text.as_str();
     let mut replacements: Vec<(Range<usize>, String)> = Vec::new();
@@ -193,26 +206,30 @@ pub fn edited_source(
         let part = question.part(*kind);
         let range = part.body_range.clone();
         if text.get(range.clone()) != Some(part.markdown.as_str()) {
-            return Err(format!(
-                "the file changed since it was read (part `{}`); run apply-csv again",
-                kind.heading()
+            return Err(refused(
+                question,
+                format!(
+                    "the file changed since it was read (part `{}`); run apply-csv again",
+                    kind.heading()
+                ),
             ));
         }
         replacements.push((range, markdown.clone()));
     }
     if let Some(title) = &edits.title {
         let range = line_range(text, question.title_line)
-            .ok_or("the file changed since it was read (title line)")?;
+            .ok_or_else(|| refused(question, "the file changed since it was read (title line)"))?;
         let old = &text[range.clone()];
         if !old.contains(question.title.as_str()) {
-            return Err(
-                "the file changed since it was read (title line); run apply-csv again".into(),
-            );
+            return Err(refused(
+                question,
+                "the file changed since it was read (title line); run apply-csv again",
+            ));
         }
         replacements.push((range, title_line(old, title)));
     }
     if let Some(tags) = &edits.tags {
-        let range = tags_entry(text, question.id_line)?;
+        let range = tags_entry(text, question)?;
         let line = tags_line(tags);
         let new = if range.is_empty() {
             format!("\n{line}")
@@ -225,7 +242,7 @@ pub fn edited_source(
     replacements.sort_by_key(|(r, _)| (r.start, r.end));
     for pair in replacements.windows(2) {
         if pair[0].0.end > pair[1].0.start {
-            return Err("two edits overlap in the file".into());
+            return Err(refused(question, "two edits overlap in the file"));
         }
     }
     let mut out = original.to_string();

@@ -14,6 +14,7 @@ pub mod formula;
 pub mod read;
 pub mod xlsx;
 
+use crate::diagnostic::Severity;
 use crate::export::{ExportContext, ExportError, Exporter, Format, Rendered};
 use crate::model::{Bank, PartKind};
 
@@ -85,9 +86,9 @@ impl Exporter for ReviewCsvExporter {
         let mut summary = format!("csv: {} ({changes})", path.display());
         // A CSV has no cell limit, but the spreadsheets it is opened in do:
         // say so now rather than let a cut answer come back.
-        for line in xlsx::oversized_cells(bank, "warning") {
+        for problem in xlsx::oversized_cells(bank, Severity::Warning) {
             summary.push('\n');
-            summary.push_str(&line);
+            summary.push_str(&problem.to_string());
         }
         Ok(Rendered::output(summary, sheet))
     }

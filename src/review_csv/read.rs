@@ -2,90 +2,8 @@
 //! or without a byte-order mark, comma, semicolon or tab separated, CRLF or LF
 //! records, quoted cells spanning lines.
 
-use std::fmt;
-
-/// A problem with a cell, a row or the whole sheet, located as a reviewer
-/// sees it in a spreadsheet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SheetProblem {
-    /// Spreadsheet row number: 1 is the header row.
-    pub row: usize,
-    /// 0-based column index, when the problem is in one cell.
-    pub column: Option<usize>,
-    pub message: String,
-    /// In a workbook, the sheet when it is not "Questions".
-    pub sheet: Option<String>,
-}
-
-impl SheetProblem {
-    pub fn new(row: usize, column: Option<usize>, message: impl Into<String>) -> Self {
-        SheetProblem {
-            row,
-            column,
-            message: message.into(),
-            sheet: None,
-        }
-    }
-
-    /// A problem in a cell of another sheet of a workbook.
-    pub fn on_sheet(sheet: &str, row: usize, column: usize, message: impl Into<String>) -> Self {
-        SheetProblem {
-            sheet: Some(sheet.to_string()),
-            ..SheetProblem::new(row, Some(column), message)
-        }
-    }
-
-    /// A problem of the whole file (or workbook), not of one row: row 0.
-    pub fn at_sheet(message: impl Into<String>) -> Self {
-        SheetProblem::new(0, None, message)
-    }
-
-    /// The problem located as a workbook names cells:
-    /// `Questions!D14: error: message`, `Questions!14:14: error: …` for a
-    /// row, `error: …` for the whole workbook.
-    pub fn in_workbook(&self, sheet: &str) -> String {
-        let sheet = self.sheet.as_deref().unwrap_or(sheet);
-        match (self.row, self.column) {
-            (0, _) => format!("error: {}", self.message),
-            (row, Some(c)) => format!("{sheet}!{}{row}: error: {}", column_letter(c), self.message),
-            (row, None) => format!("{sheet}!{row}:{row}: error: {}", self.message),
-        }
-    }
-}
-
-impl fmt::Display for SheetProblem {
-    /// `ROW:COLUMN: error: message` (columns numbered from 1, with their
-    /// spreadsheet letter in the message), or `ROW: error: message`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.row == 0 {
-            return write!(f, "error: {}", self.message);
-        }
-        match self.column {
-            Some(c) => write!(
-                f,
-                "{}:{}: error: (column {}) {}",
-                self.row,
-                c + 1,
-                column_letter(c),
-                self.message
-            ),
-            None => write!(f, "{}: error: {}", self.row, self.message),
-        }
-    }
-}
-
-/// The spreadsheet letter of a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.
-pub fn column_letter(index: usize) -> String {
-    let mut n = index + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(b'A' + rem as u8);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    String::from_utf8(letters).expect("ASCII letters")
-}
+pub use crate::diagnostic::column_letter;
+use crate::diagnostic::Diagnostic;
 
 /// One data row of the sheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,11 +69,11 @@ pub fn sniff_delimiter(text: &str) -> u8 {
 
 /// Parse a saved sheet. Fails (at row 1) when the file is not UTF-8 or has
 /// no header row, or at the row where the CSV itself is malformed.
-pub fn parse(bytes: &[u8]) -> Result<Sheet, SheetProblem> {
+pub fn parse(bytes: &[u8]) -> Result<Sheet, Diagnostic> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let valid = e.valid_up_to();
         let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count();
-        SheetProblem::new(
+        Diagnostic::sheet_error(
             line,
             None,
             format!(
@@ -178,14 +96,14 @@ pub fn parse(bytes: &[u8]) -> Result<Sheet, SheetProblem> {
                 .position()
                 .map(|p| p.record() as usize + 1)
                 .unwrap_or(index + 1);
-            SheetProblem::new(row, None, format!("not a readable CSV row: {e}"))
+            Diagnostic::sheet_error(row, None, format!("not a readable CSV row: {e}"))
         })?;
         records.push(record.iter().map(str::to_string).collect::<Vec<_>>());
     }
     let mut records = records.into_iter();
     let header = records
         .next()
-        .ok_or_else(|| SheetProblem::new(1, None, "the file is empty: no header row"))?
+        .ok_or_else(|| Diagnostic::sheet_error(1, None, "the file is empty: no header row"))?
         .into_iter()
         .map(|h| h.trim().to_string())
         .collect();
@@ -204,6 +122,7 @@ pub fn parse(bytes: &[u8]) -> Result<Sheet, SheetProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn letters() {
@@ -241,19 +160,26 @@ mod tests {
     #[test]
     fn rejects_non_utf8_with_advice() {
         let e = parse(b"id,text\na,caf\xe9\n").unwrap_err();
-        assert_eq!(e.row, 2);
+        assert_eq!(e.line(), 2);
         assert!(e.message.contains("not UTF-8"), "{}", e.message);
     }
 
     #[test]
     fn problem_display_names_row_and_column() {
-        let p = SheetProblem::new(4, Some(5), "read-only");
-        assert_eq!(p.to_string(), "4:6: error: (column F) read-only");
-        assert_eq!(p.in_workbook("Questions"), "Questions!F4: error: read-only");
-        let row = SheetProblem::new(4, None, "moved");
-        assert_eq!(row.in_workbook("Questions"), "Questions!4:4: error: moved");
-        assert_eq!(SheetProblem::at_sheet("x").to_string(), "error: x");
-        let other = SheetProblem::on_sheet("Sheet2", 3, 0, "moved");
-        assert_eq!(other.in_workbook("Questions"), "Sheet2!A3: error: moved");
+        let csv = |d: Diagnostic| d.in_sheet(Path::new("r.csv"), None).to_string();
+        let book = |d: Diagnostic| {
+            d.in_sheet(Path::new("r.xlsx"), Some("Questions"))
+                .to_string()
+        };
+        let p = || Diagnostic::sheet_error(4, Some(5), "read-only");
+        assert_eq!(csv(p()), "r.csv:4:6: error: (column F) read-only");
+        assert_eq!(book(p()), "r.xlsx:Questions!F4: error: read-only");
+        let row = || Diagnostic::sheet_error(4, None, "moved");
+        assert_eq!(csv(row()), "r.csv:4: error: moved");
+        assert_eq!(book(row()), "r.xlsx:Questions!4:4: error: moved");
+        assert_eq!(csv(Diagnostic::whole_sheet_error("x")), "r.csv:error: x");
+        assert_eq!(book(Diagnostic::whole_sheet_error("x")), "r.xlsx:error: x");
+        let other = Diagnostic::workbook_error("Sheet2", 3, 0, "moved");
+        assert_eq!(book(other), "r.xlsx:Sheet2!A3: error: moved");
     }
 }

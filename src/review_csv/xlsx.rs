@@ -18,8 +18,9 @@ use rust_xlsxwriter::{
 };
 
 use super::export::{self, ReviewRow};
-use super::read::{Sheet, SheetProblem, SheetRow};
+use super::read::{Sheet, SheetRow};
 use super::{COLUMNS, IDENTITY_COLUMNS};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Bank;
 
 /// The sheet holding one row per question.
@@ -95,9 +96,9 @@ pub fn cell_length(value: &str) -> usize {
     value.chars().count().max(value.encode_utf16().count())
 }
 
-/// Every text of the bank too long for one spreadsheet cell, as
-/// `path:line: SEVERITY: message` lines (empty when all fit).
-pub fn oversized_cells(bank: &Bank, severity: &str) -> Vec<String> {
+/// Every text of the bank too long for one spreadsheet cell, a problem of
+/// `severity` at its line (none when all fit).
+pub fn oversized_cells(bank: &Bank, severity: Severity) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (_, q) in bank.questions() {
         let mut texts = vec![("the question", q.title_line, q.title.as_str())];
@@ -107,14 +108,26 @@ pub fn oversized_cells(bank: &Bank, severity: &str) -> Vec<String> {
         for (what, line, text) in texts {
             let len = cell_length(text);
             if len > CELL_LIMIT {
-                found.push(format!(
-                    "{}:{line}: {severity}: `{what}` is {len} characters; a spreadsheet cell holds at most {CELL_LIMIT} (Excel and LibreOffice Calc cut the rest), so split the answer or review this question in its Markdown file",
-                    q.path.display()
-                ));
+                let message = format!(
+                    "`{what}` is {len} characters; a spreadsheet cell holds at most {CELL_LIMIT} (Excel and LibreOffice Calc cut the rest), so split the answer or review this question in its Markdown file"
+                );
+                found.push(match severity {
+                    Severity::Error => Diagnostic::error(&q.path, line, message),
+                    Severity::Warning => Diagnostic::warning(&q.path, line, message),
+                });
             }
         }
     }
     found
+}
+
+/// The problems, one line each.
+fn lines(problems: &[Diagnostic]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The workbook's creation date: the bank's `date` at midnight UTC, or the
@@ -140,9 +153,9 @@ fn creation_date(bank: &Bank) -> Result<ExcelDateTime> {
 /// The whole workbook as bytes. Refuses (with `path:line` lines) a bank
 /// whose texts do not fit a cell.
 pub fn workbook_bytes(bank: &Bank) -> Result<Vec<u8>> {
-    let oversized = oversized_cells(bank, "error");
+    let oversized = oversized_cells(bank, Severity::Error);
     if !oversized.is_empty() {
-        return Err(anyhow!("{}", oversized.join("\n")));
+        return Err(anyhow!("{}", lines(&oversized)));
     }
     let rows = export::rows(bank)?;
     let tags: BTreeSet<&str> = bank
@@ -352,23 +365,23 @@ pub fn cell_name(sheet: &str, row: usize, column: usize) -> String {
 /// Problems of the workbook itself (an extra sheet, merged cells, a formula,
 /// a question row on another sheet, found by `guids`: guid → question id)
 /// are returned as well; a file calamine
-/// cannot open is an error message.
+/// cannot open is an error of the whole file.
 pub fn read_workbook(
     bytes: &[u8],
     guids: &std::collections::HashMap<String, String>,
-) -> Result<(Sheet, Vec<SheetProblem>), String> {
+) -> Result<(Sheet, Vec<Diagnostic>), Diagnostic> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-        format!("the file is not a readable .xlsx workbook ({e}); save it again as \"Excel Workbook (.xlsx)\"")
+        Diagnostic::whole_sheet_error(format!("the file is not a readable .xlsx workbook ({e}); save it again as \"Excel Workbook (.xlsx)\""))
     })?;
     let names = book.sheet_names();
     if !names.iter().any(|n| n == QUESTIONS_SHEET) {
-        return Err(format!(
+        return Err(Diagnostic::whole_sheet_error(format!(
             "the workbook has no sheet \"{QUESTIONS_SHEET}\" (its sheets: {}); send back the workbook qbank wrote",
             names.join(", ")
-        ));
+        )));
     }
     let mut problems = Vec::new();
-    let workbook_problem = |message: String| SheetProblem::at_sheet(message);
+    let workbook_problem = |message: String| Diagnostic::whole_sheet_error(message);
     for name in &names {
         if name != QUESTIONS_SHEET && name != HOW_TO_SHEET {
             problems.push(workbook_problem(format!(
@@ -385,7 +398,7 @@ pub fn read_workbook(
             for (r, c, data) in range.used_cells() {
                 let text = cell_text(data);
                 if let Some(id) = guids.get(text.trim()) {
-                    problems.push(SheetProblem::on_sheet(
+                    problems.push(Diagnostic::workbook_error(
                         name,
                         r0 as usize + r + 1,
                         c0 as usize + c,
@@ -397,12 +410,12 @@ pub fn read_workbook(
             }
         }
     }
-    let range = book
-        .worksheet_range(QUESTIONS_SHEET)
-        .map_err(|e| format!("cannot read the sheet \"{QUESTIONS_SHEET}\": {e}"))?;
+    let range = book.worksheet_range(QUESTIONS_SHEET).map_err(|e| {
+        Diagnostic::whole_sheet_error(format!("cannot read the sheet \"{QUESTIONS_SHEET}\": {e}"))
+    })?;
     if let Ok(merged) = book.merge_cells_by_sheet_name(QUESTIONS_SHEET) {
         for m in merged {
-            problems.push(SheetProblem::new(
+            problems.push(Diagnostic::sheet_error(
                 m.start.0 as usize + 1,
                 Some(m.start.1 as usize),
                 format!(
@@ -418,7 +431,7 @@ pub fn read_workbook(
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
         for (r, c, f) in formulas.used_cells() {
             if !f.is_empty() {
-                problems.push(SheetProblem::new(
+                problems.push(Diagnostic::sheet_error(
                     r0 as usize + r + 1,
                     Some(c0 as usize + c),
                     format!("the cell holds a formula (`={f}`); type text instead (start it with an apostrophe to keep a leading `=`)"),
@@ -470,11 +483,11 @@ impl crate::export::Exporter for ReviewXlsxExporter {
         ctx: &crate::export::ExportContext,
     ) -> Result<crate::export::Rendered, crate::export::ExportError> {
         let path = ctx.output_path(bank, crate::export::Format::Xlsx);
-        let oversized = oversized_cells(bank, "error");
+        let oversized = oversized_cells(bank, Severity::Error);
         if !oversized.is_empty() {
             return Err(crate::export::ExportError::Content(format!(
                 "{}\nerror: xlsx: the review workbook was not written",
-                oversized.join("\n")
+                lines(&oversized)
             )));
         }
         let bytes = workbook_bytes(bank)?;

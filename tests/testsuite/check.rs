@@ -29,10 +29,7 @@ fn assert_broken(name: &str, expected: &[&str]) {
     let dir = format!("tests/fixtures/broken/{name}");
     let out = check_dir(Path::new(&dir));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("qbank: "))
-        .collect();
+    let lines = common::problem_lines(&stderr);
     let expected: Vec<String> = expected.iter().map(|e| format!("{dir}/{e}")).collect();
     assert_eq!(lines, expected, "full stderr:\n{stderr}");
     assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
@@ -253,6 +250,46 @@ fn raw_html_is_rejected() {
             "a-one/01-q-one.md:14: error: raw HTML `<b>` is not allowed; write it as text, or in backticks to show a tag",
             "a-one/01-q-one.md:14: error: raw HTML `</b>` is not allowed; write it as text, or in backticks to show a tag",
         ],
+    );
+}
+
+/// Under each problem of a content file, the source line, with a caret
+/// under the offending text where its column is known; plain text.
+#[test]
+fn problems_show_their_source_line_with_a_caret() {
+    let dir = "tests/fixtures/broken/raw-html";
+    let out = check_dir(Path::new(dir));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "{dir}/a-one/01-q-one.md:14: error: raw HTML `<b>` is not allowed; write it as text, or in backticks to show a tag
+    |
+ 14 | Technical <b>bold</b> answer.
+    |           ^
+{dir}/a-one/01-q-one.md:14: error: raw HTML `</b>` is not allowed; write it as text, or in backticks to show a tag
+    |
+ 14 | Technical <b>bold</b> answer.
+    |                  ^
+qbank: 2 error(s), 0 warning(s)
+"
+    );
+    assert_eq!(stderr, expected);
+
+    let dir = "tests/fixtures/broken/bad-formulas";
+    let out = check_dir(Path::new(dir));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        // A formula that does not parse: at its opening `$`.
+        " 14 | A fraction that lost its denominator: $\\frac{1}$.\n    |                                       ^\n",
+        // A lone `$`.
+        " 20 | Money written bare: it costs $5 a month.\n    |                              ^\n",
+        // No column known: the line alone.
+        "    |\n 24 | From $5/$10 a day, and a $\\text{🎯}$ target.\n    |\n",
+    ] {
+        assert!(stderr.contains(want), "`{want}` missing:\n{stderr}");
+    }
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour in plain output:\n{stderr}"
     );
 }
 
@@ -550,9 +587,8 @@ fn check_changed(change: impl FnOnce(&Path)) -> (Option<i32>, Vec<String>) {
     change(&bank);
     let out = check_dir(&bank);
     let prefix = format!("{}/", bank.display());
-    let lines = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|l| !l.starts_with("qbank: "))
+    let lines = common::problem_lines(&String::from_utf8_lossy(&out.stderr))
+        .into_iter()
         .map(|l| l.replace(&prefix, "c/"))
         .collect();
     (out.status.code(), lines)

@@ -89,3 +89,24 @@ pub fn assert_no_live_markup(html: &str) {
         rest = &rest[end + 1..];
     }
 }
+
+/// Is `line` of qbank's standard error a line of the snippet printed under a
+/// content file's problem (` 14 | the source line`, `    |      ^`)? Each
+/// starts with a space, then the line number or the margin `|`.
+pub fn is_snippet_line(line: &str) -> bool {
+    let rest = line.trim_start();
+    line.starts_with(' ')
+        && (rest.starts_with('|')
+            || rest
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with(" |"))
+}
+
+/// The problems qbank printed on standard error: every line but the
+/// snippets under them and the `qbank: ` summary.
+pub fn problem_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| !l.starts_with("qbank: ") && !is_snippet_line(l))
+        .collect()
+}

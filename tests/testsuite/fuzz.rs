@@ -220,7 +220,7 @@ proptest! {
         // Every problem points at a line of the file (or just past its end).
         let lines = text.lines().count() + 1;
         for d in &diags {
-            prop_assert!(d.line >= 1 && d.line <= lines, "line {} of {lines}: {}", d.line, d.message);
+            prop_assert!(d.line() >= 1 && d.line() <= lines, "line {} of {lines}: {}", d.line(), d.message);
             prop_assert!(!d.message.is_empty());
         }
     }
@@ -299,11 +299,11 @@ proptest! {
         // Every problem in a text file points at one of its lines (or just
         // past its end); problems of folders and other files are on line 1.
         for d in &diags {
-            let lines = match std::fs::read(&d.path) {
-                Ok(bytes) if d.path.is_file() => bytes.split(|b| *b == b'\n').count() + 1,
+            let lines = match std::fs::read(d.path().expect("a file")) {
+                Ok(bytes) if d.path().expect("a file").is_file() => bytes.split(|b| *b == b'\n').count() + 1,
                 _ => 1,
             };
-            prop_assert!(d.line >= 1 && d.line <= lines, "{}:{} of {lines}: {}", d.path.display(), d.line, d.message);
+            prop_assert!(d.line() >= 1 && d.line() <= lines, "{}:{} of {lines}: {}", d.path().expect("a file").display(), d.line(), d.message);
             prop_assert!(!d.message.is_empty());
         }
         if let (Some(bank), false) = (bank, diags.iter().any(|d| d.is_error())) {

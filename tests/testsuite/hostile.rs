@@ -127,7 +127,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 fn assert_refused(ws: &Workspace, expected: &[String]) {
     let out = ws.check();
     let err = stderr(&out);
-    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("qbank: ")).collect();
+    let lines = common::problem_lines(&err);
     assert_eq!(lines, expected, "full stderr:\n{err}");
     assert_eq!(out.status.code(), Some(1), "{err}");
     let built = ws.build();
@@ -196,8 +196,7 @@ fn raw_script_and_img_onerror_are_refused_in_every_part_and_the_title() {
             let out = ws.check();
             let err = stderr(&out);
             assert_eq!(out.status.code(), Some(1), "{err}");
-            let diagnostics: Vec<&str> =
-                err.lines().filter(|l| !l.starts_with("qbank: ")).collect();
+            let diagnostics = common::problem_lines(&err);
             // An HTML block is one diagnostic, inline tags one per tag; each
             // names the file, the line and the markup it starts with.
             assert!(!diagnostics.is_empty(), "{err}");
@@ -341,6 +340,12 @@ fn symbolic_links_out_of_the_content_folder_are_refused() {
             "content/{Q1}:1: error: symbolic link leads outside the content folder (to {}); copy the file into the bank instead\n",
             real.display()
         )),
+        "{}",
+        stderr(&out)
+    );
+    // No line of the file outside is shown under it.
+    assert!(
+        !stderr(&out).lines().any(common::is_snippet_line),
         "{}",
         stderr(&out)
     );
@@ -854,6 +859,40 @@ fn oversized_figures_and_media_are_refused_before_they_are_read() {
     assert!(!err.contains(&format!("{Q1}:{line}")), "{err}");
 }
 
+/// The snippet under a problem shows the content's line escaped like the
+/// problem itself, the caret under the escaped character.
+#[test]
+fn snippets_show_control_characters_escaped_with_the_caret_under_them() {
+    let ws = Workspace::new();
+    ws.edit(
+        Q1,
+        "Overfitting is when",
+        "Overfitting \u{1b}]0;owned\u{7} is when",
+    );
+    let line = line_of(&ws.read(Q1), "owned");
+    let out = ws.check();
+    assert_eq!(out.status.code(), Some(1));
+    for control in [0x1b_u8, 0x07] {
+        assert!(
+            !out.stderr.contains(&control),
+            "raw control {control:#x} printed"
+        );
+    }
+    let err = stderr(&out);
+    let source = ws
+        .read(Q1)
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .replace('\u{1b}', "\\u{1b}")
+        .replace('\u{7}', "\\u{7}");
+    let caret = format!("{}^^^^^^", " ".repeat("Overfitting ".len()));
+    let want = format!(
+        "content/{Q1}:{line}: error: control character U+001B in the text; remove it\n    |\n {line} | {source}\n    | {caret}\n"
+    );
+    assert!(err.contains(&want), "`{want}` missing:\n{err}");
+}
+
 #[test]
 fn terminal_control_sequences_from_content_and_file_names_are_printed_escaped() {
     let ws = Workspace::new();
@@ -888,10 +927,13 @@ fn terminal_control_sequences_from_content_and_file_names_are_printed_escaped() 
         err.contains("content/a-basics/03-x\\u{a}forged.md:1: error: fake.md:1: error: empty file"),
         "{err}"
     );
-    // Every line is a diagnostic of a real file or the summary.
+    // Every line is a diagnostic of a real file, a snippet under it or the
+    // summary.
     for line in err.lines() {
         assert!(
-            line.starts_with("content/") || line.starts_with("qbank: "),
+            line.starts_with("content/")
+                || line.starts_with("qbank: ")
+                || common::is_snippet_line(line),
             "forged line: {line}"
         );
     }

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use super::sheet::{cell_value, normalise_breaks, Columns};
+use crate::diagnostic::Diagnostic;
 use crate::model::{PartKind, Question};
 use crate::review_csv::edit::QuestionEdits;
 use crate::review_csv::export::ReviewRow;
-use crate::review_csv::read::{self, SheetProblem, SheetRow};
+use crate::review_csv::read::{self, SheetRow};
 use crate::review_csv::xlsx::{self, CELL_LIMIT};
 use crate::review_csv::{parse_tags, part_column, COLUMNS, READ_ONLY_COLUMNS};
 
@@ -78,7 +79,7 @@ pub(super) struct Comparison<'a, 'b> {
     pub(super) bank: &'b BankRows<'a>,
     pub(super) text_marker: bool,
     pub(super) seen: HashMap<String, usize>,
-    pub(super) problems: Vec<SheetProblem>,
+    pub(super) problems: Vec<Diagnostic>,
     pub(super) notes: Vec<String>,
 }
 
@@ -88,7 +89,7 @@ impl<'a> Comparison<'a, '_> {
         let cols = self.cols;
         let last = COLUMNS.iter().map(|c| cols.get(c)).max().unwrap_or(0);
         if row.cells.len() <= last {
-            self.problems.push(SheetProblem::new(
+            self.problems.push(Diagnostic::sheet_error(
                 row.row,
                 Some(row.cells.len()),
                 format!(
@@ -105,11 +106,11 @@ impl<'a> Comparison<'a, '_> {
         let id = cell("id");
         if id.is_empty() {
             self.problems
-                .push(SheetProblem::new(row.row, id_col, "empty `id`"));
+                .push(Diagnostic::sheet_error(row.row, id_col, "empty `id`"));
             return None;
         }
         let Some((question, expected, by_number)) = self.bank.find(&id) else {
-            self.problems.push(SheetProblem::new(
+            self.problems.push(Diagnostic::sheet_error(
                 row.row,
                 id_col,
                 format!(
@@ -126,7 +127,7 @@ impl<'a> Comparison<'a, '_> {
             ));
         }
         if let Some(first) = self.seen.get(&question.id) {
-            self.problems.push(SheetProblem::new(
+            self.problems.push(Diagnostic::sheet_error(
                 row.row,
                 id_col,
                 format!("duplicate id `{id}`: row {first} has it too"),
@@ -142,7 +143,7 @@ impl<'a> Comparison<'a, '_> {
             let want = normalise_breaks(&expected_values[index]).trim().to_string();
             let got = cell(name);
             if got != want && !(name == "number" && numeric(&got) == numeric(&want)) {
-                self.problems.push(SheetProblem::new(
+                self.problems.push(Diagnostic::sheet_error(
                     row.row,
                     Some(cols.get(name)),
                     format!(
@@ -156,10 +157,10 @@ impl<'a> Comparison<'a, '_> {
 
         let mut edits = QuestionEdits::default();
         let mut changed = Vec::new();
-        let cut_off = |problems: &mut Vec<SheetProblem>, name: &str| {
+        let cut_off = |problems: &mut Vec<Diagnostic>, name: &str| {
             let raw = &row.cells[cols.get(name)];
             if xlsx::cell_length(raw) == CELL_LIMIT {
-                problems.push(SheetProblem::new(
+                problems.push(Diagnostic::sheet_error(
                     row.row,
                     Some(cols.get(name)),
                     format!(
@@ -174,7 +175,7 @@ impl<'a> Comparison<'a, '_> {
         let title = cell("question");
         if title != question.title.trim() && !cut_off(&mut self.problems, "question") {
             if title.contains('\n') {
-                self.problems.push(SheetProblem::new(
+                self.problems.push(Diagnostic::sheet_error(
                     row.row,
                     Some(cols.get("question")),
                     "the question must be a single line",

@@ -25,8 +25,8 @@ use anyhow::{anyhow, Context};
 
 use super::edit;
 use super::export;
-use super::read::SheetProblem;
 use super::xlsx::QUESTIONS_SHEET;
+use crate::diagnostic::Diagnostic;
 use crate::model::Question;
 use compare::{BankRows, Comparison};
 use sheet::{find_columns, read_sheet, SheetForm};
@@ -38,10 +38,10 @@ pub use sheet::{cell_value, normalise_breaks};
 /// Why a sheet was not applied.
 #[derive(Debug)]
 pub enum ApplyError {
-    /// The sheet or the bank has problems; each line is ready to print
-    /// (`FILE:ROW:COLUMN: error: …` for a CSV, `FILE:Questions!D14: error: …`
-    /// for a workbook). Nothing was written.
-    Refused(Vec<String>),
+    /// The sheet or the bank has problems (located in the sheet file, as
+    /// `FILE:ROW:COLUMN: error: …` for a CSV, `FILE:Questions!D14: error: …`
+    /// for a workbook, or in the bank's files). Nothing was written.
+    Refused(Vec<Diagnostic>),
     /// The sheet or the content folder could not be read (or written).
     Failed(anyhow::Error),
 }
@@ -103,20 +103,26 @@ pub fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
         return Err(anyhow!("content folder `{}` not found", content.display()).into());
     }
     let bank = checked_bank(content)?;
-    let locate = |form: SheetForm, p: &SheetProblem| match form {
-        SheetForm::Csv => format!("{name}:{p}"),
-        SheetForm::Workbook => format!("{name}:{}", p.in_workbook(QUESTIONS_SHEET)),
+    let locate = |form: SheetForm, problems: Vec<Diagnostic>| -> Vec<Diagnostic> {
+        let sheet = match form {
+            SheetForm::Csv => None,
+            SheetForm::Workbook => Some(QUESTIONS_SHEET),
+        };
+        problems
+            .into_iter()
+            .map(|p| p.in_sheet(sheet_path, sheet))
+            .collect()
     };
-    let refuse = |form: SheetForm, mut problems: Vec<SheetProblem>| {
-        problems.sort_by_key(|p| (p.row, p.column));
-        ApplyError::Refused(problems.iter().map(|p| locate(form, p)).collect())
+    let refuse = |form: SheetForm, mut problems: Vec<Diagnostic>| {
+        problems.sort_by_key(|p| (p.line(), p.sheet_column()));
+        ApplyError::Refused(locate(form, problems))
     };
     let (sheet, form, mut problems) =
         read_sheet(sheet_path, &bytes, &bank).map_err(|p| refuse(SheetForm::Csv, vec![p]))?;
 
     let mut notes = Vec::new();
     let cols = find_columns(&sheet, &mut problems, &mut notes);
-    if problems.iter().any(|p| p.row == 1) {
+    if problems.iter().any(|p| p.line() == 1) {
         return Err(refuse(form, problems));
     }
 
@@ -189,18 +195,21 @@ pub fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
                 old,
                 new,
             }),
-            Err(message) => problems.push(SheetProblem::new(
+            // The file's problem, on the row that asked for the edits.
+            Err(refused) => problems.push(Diagnostic::sheet_error(
                 m.row,
                 None,
-                format!("{}: {message}", path.display()),
+                format!("{}: {}", path.display(), refused.message),
             )),
         }
     }
 
-    if let Err(unplaced) = check_edited_bank(&bank, &matched, &files, &cols, &mut problems) {
-        let mut lines: Vec<String> = problems.iter().map(|p| locate(form, p)).collect();
-        lines.extend(unplaced.into_iter().map(|m| format!("{name}: error: {m}")));
-        return Err(ApplyError::Refused(lines));
+    if let Err(unplaced) =
+        check_edited_bank(sheet_path, &bank, &matched, &files, &cols, &mut problems)
+    {
+        let mut refused = locate(form, problems);
+        refused.extend(unplaced);
+        return Err(ApplyError::Refused(refused));
     }
     if !problems.is_empty() {
         return Err(refuse(form, problems));

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::diagnostic::Diagnostic;
 use crate::model::Bank;
-use crate::review_csv::read::{self, Sheet, SheetProblem};
+use crate::review_csv::read::{self, Sheet};
 use crate::review_csv::xlsx::{self, FileKind, COMMENT_COLUMN};
 use crate::review_csv::{formula, COLUMNS};
 
@@ -46,7 +47,7 @@ impl Columns {
 /// Find the bank's columns in the header: a missing or repeated one is a problem.
 pub(super) fn find_columns(
     sheet: &Sheet,
-    problems: &mut Vec<SheetProblem>,
+    problems: &mut Vec<Diagnostic>,
     notes: &mut Vec<String>,
 ) -> Columns {
     let mut found = HashMap::new();
@@ -55,7 +56,7 @@ pub(super) fn find_columns(
             Some(i) => {
                 found.insert(name, i);
             }
-            None => problems.push(SheetProblem::new(
+            None => problems.push(Diagnostic::sheet_error(
                 1,
                 None,
                 format!(
@@ -68,7 +69,7 @@ pub(super) fn find_columns(
     for (i, h) in sheet.header.iter().enumerate() {
         if COLUMNS.contains(&h.as_str()) || h == COMMENT_COLUMN {
             if sheet.column(h) != Some(i) {
-                problems.push(SheetProblem::new(
+                problems.push(Diagnostic::sheet_error(
                     1,
                     Some(i),
                     format!("column `{h}` appears twice"),
@@ -101,19 +102,19 @@ pub(super) fn read_sheet(
     path: &Path,
     bytes: &[u8],
     bank: &Bank,
-) -> Result<(Sheet, SheetForm, Vec<SheetProblem>), SheetProblem> {
+) -> Result<(Sheet, SheetForm, Vec<Diagnostic>), Diagnostic> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match (xlsx::sniff(bytes), extension.as_deref()) {
-        (FileKind::Compound, _) => Err(SheetProblem::at_sheet(
+        (FileKind::Compound, _) => Err(Diagnostic::whole_sheet_error(
             "the file is an encrypted (password-protected) workbook or an old .xls file; save it as \"Excel Workbook (.xlsx)\" with no password to open",
         )),
-        (FileKind::Workbook, Some("csv")) => Err(SheetProblem::at_sheet(
+        (FileKind::Workbook, Some("csv")) => Err(Diagnostic::whole_sheet_error(
             "the file is named .csv but is an .xlsx workbook; rename it to .xlsx (or save it as CSV)",
         )),
-        (FileKind::Text, Some("xlsx")) => Err(SheetProblem::at_sheet(
+        (FileKind::Text, Some("xlsx")) => Err(Diagnostic::whole_sheet_error(
             "the file is named .xlsx but is not a workbook (it is text, a CSV?); rename it to .csv, or send the workbook itself",
         )),
         (FileKind::Workbook, _) => {
@@ -122,7 +123,7 @@ pub(super) fn read_sheet(
                 .map(|(_, q)| (crate::identity::note_guid(&bank.id, &q.id), q.id.clone()))
                 .collect();
             let (sheet, problems) =
-                xlsx::read_workbook(bytes, &guids).map_err(SheetProblem::at_sheet)?;
+                xlsx::read_workbook(bytes, &guids)?;
             Ok((sheet, SheetForm::Workbook, problems))
         }
         (FileKind::Text, _) => Ok((read::parse(bytes)?, SheetForm::Csv, Vec::new())),

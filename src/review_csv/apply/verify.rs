@@ -13,35 +13,29 @@ use crate::check::{check, load_and_check};
 use crate::diagnostic::Diagnostic;
 use crate::model::Bank;
 use crate::review_csv::part_column;
-use crate::review_csv::read::SheetProblem;
 
 /// Load and check the bank; a bank with errors is refused before any
 /// comparison (its questions may be incomplete).
 pub(super) fn checked_bank(content: &Path) -> Result<Bank, ApplyError> {
     let (bank, diags) = load_and_check(content);
-    let errors: Vec<String> = diags
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.to_string())
-        .collect();
+    let mut errors: Vec<Diagnostic> = diags.into_iter().filter(|d| d.is_error()).collect();
     match bank {
         Some(bank) if errors.is_empty() => Ok(bank),
         _ => {
-            let mut lines = errors;
-            lines.push(format!(
-                "error: the bank in {} has errors; fix them (see `qbank check`) before applying a review",
+            errors.push(Diagnostic::bare_error(format!(
+                "the bank in {} has errors; fix them (see `qbank check`) before applying a review",
                 content.display()
-            ));
-            Err(ApplyError::Refused(lines))
+            )));
+            Err(ApplyError::Refused(errors))
         }
     }
 }
 
 /// The text of a question file as the loader reads it: BOM dropped, CRLF
 /// made LF.
-fn loader_text(bytes: &[u8]) -> Result<String, String> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| "the edited file is not UTF-8".to_string())?;
+fn loader_text(path: &Path, bytes: &[u8]) -> Result<String, Diagnostic> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Diagnostic::error(path, 1, "the edited file is not UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     Ok(text.replace("\r\n", "\n"))
 }
@@ -50,14 +44,16 @@ fn loader_text(bytes: &[u8]) -> Result<String, String> {
 /// `bank` with each edited question re-parsed from its new text by the
 /// loader's parser, then every rule of the checker. Each edited value must
 /// also read back exactly as the sheet has it. Problems go to `problems`
-/// under the row they came from; problems no row explains are returned.
+/// under the row they came from; problems no row explains are returned, as
+/// problems of the sheet file at `sheet_path`.
 pub(super) fn check_edited_bank(
+    sheet_path: &Path,
     bank: &Bank,
     matched: &[RowEdits<'_>],
     files: &[FileChange],
     cols: &Columns,
-    problems: &mut Vec<SheetProblem>,
-) -> Result<(), Vec<String>> {
+    problems: &mut Vec<Diagnostic>,
+) -> Result<(), Vec<Diagnostic>> {
     if files.is_empty() {
         return Ok(());
     }
@@ -73,15 +69,15 @@ pub(super) fn check_edited_bank(
             let Some(bytes) = new_text.get(q.path.as_path()) else {
                 continue;
             };
-            match loader_text(bytes) {
+            match loader_text(&q.path, bytes) {
                 Ok(text) => {
                     match crate::load::parse_question(&q.path, &text, q.number, &mut diags) {
                         Some(new) => *q = new,
                         None => complete = false,
                     }
                 }
-                Err(message) => {
-                    diags.push(Diagnostic::error(&q.path, 1, message));
+                Err(problem) => {
+                    diags.push(problem);
                     complete = false;
                 }
             }
@@ -100,13 +96,13 @@ pub(super) fn check_edited_bank(
     for d in diags.iter().filter(|d| d.is_error()) {
         let message = format!(
             "this row's edits would break the bank: {}:{}: {}",
-            d.path.display(),
-            d.line,
+            d.path().unwrap_or(Path::new("")).display(),
+            d.line(),
             d.message
         );
-        match row_of_file.get(d.path.as_path()) {
-            Some(&row) => problems.push(SheetProblem::new(row, None, message)),
-            None => unplaced.push(message),
+        match d.path().and_then(|p| row_of_file.get(p)) {
+            Some(&row) => problems.push(Diagnostic::sheet_error(row, None, message)),
+            None => unplaced.push(Diagnostic::file_error(sheet_path, message)),
         }
     }
     if !unplaced.is_empty() {
@@ -120,7 +116,7 @@ pub(super) fn check_edited_bank(
         .filter(|m| new_text.contains_key(m.question.path.as_path()))
     {
         let Some((_, q)) = edited.questions().find(|(_, q)| q.id == m.question.id) else {
-            problems.push(SheetProblem::new(
+            problems.push(Diagnostic::sheet_error(
                 m.row,
                 Some(cols.get("id")),
                 "after the edits this question is no longer in the bank",
@@ -129,7 +125,7 @@ pub(super) fn check_edited_bank(
         };
         let mut differs = |column: &'static str, got: &str, want: &str| {
             if got != want {
-                problems.push(SheetProblem::new(
+                problems.push(Diagnostic::sheet_error(
                     m.row,
                     Some(cols.get(column)),
                     format!(
