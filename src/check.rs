@@ -15,7 +15,7 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 use crate::diagnostic::{self, Diagnostic, LineIndex};
 use crate::figure;
 use crate::fonts::{self, Family};
-use crate::load;
+use crate::load::{self, check_title_html, decoded_characters, raw_html};
 use crate::markdown::{markdown_options, xref_target};
 use crate::math;
 use crate::model::Bank;
@@ -268,72 +268,6 @@ pub fn shows_something(markdown: &str) -> bool {
         Event::Start(Tag::Image { .. }) => true,
         _ => false,
     })
-}
-
-/// Raw HTML in a `# ` title (or the bank's and a section's title) is
-/// refused like raw HTML in a part, and so is an image: figures belong in
-/// the parts.
-pub(crate) fn check_title_html(path: &Path, line: usize, title: &str, diags: &mut Vec<Diagnostic>) {
-    for event in Parser::new_ext(title, markdown_options()) {
-        match &event {
-            Event::Html(html) | Event::InlineHtml(html) => diags.push(raw_html(path, line, html)),
-            Event::Start(Tag::Image { dest_url, .. }) => diags.push(Diagnostic::error(
-                path,
-                line,
-                format!("image `{dest_url}` in the `#` title; put figures in a part"),
-            )),
-            // A title is also the booklet's bookmark and the deck's sort
-            // field: plain text only.
-            Event::InlineMath(tex) | Event::DisplayMath(tex) => diags.push(Diagnostic::error(
-                path,
-                line,
-                format!("formula `${tex}$` in a title; titles are plain text (bookmarks, the deck's sort field), so write it in words or Unicode, or write `\\$` for a dollar sign"),
-            )),
-            _ => {}
-        }
-        decoded_characters(path, line, &event, diags);
-    }
-}
-
-/// Control characters and noncharacters that Markdown decoding produces
-/// (`&#31;` in text, a link title or target), which no file check can see.
-fn decoded_characters(path: &Path, line: usize, event: &Event, diags: &mut Vec<Diagnostic>) {
-    let texts: Vec<(&str, &str)> = match event {
-        Event::Text(t) | Event::Code(t) => vec![(
-            "in the text (written as a character reference such as `&#31;`)",
-            t.as_ref(),
-        )],
-        Event::Start(Tag::Link {
-            dest_url, title, ..
-        })
-        | Event::Start(Tag::Image {
-            dest_url, title, ..
-        }) => vec![
-            ("in a link title", title.as_ref()),
-            ("in a link target", dest_url.as_ref()),
-        ],
-        _ => Vec::new(),
-    };
-    for (place, text) in texts {
-        if let Some((_, c, kind)) = load::find_forbidden(text) {
-            diags.push(Diagnostic::error(
-                path,
-                line,
-                load::forbidden_char_message(c, kind, place),
-            ));
-        }
-    }
-}
-
-fn raw_html(path: &Path, line: usize, html: &str) -> Diagnostic {
-    let shown: String = html.trim().chars().take(40).collect();
-    Diagnostic::error(
-        path,
-        line,
-        format!(
-            "raw HTML `{shown}` is not allowed; write it as text, or in backticks to show a tag"
-        ),
-    )
 }
 
 /// Does a paragraph's source end with a colon (a lead-in to a list or table)?

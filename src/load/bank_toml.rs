@@ -207,7 +207,7 @@ pub(super) fn check_bank(
                 format!("empty {key}; write one"),
             ));
         }
-        crate::check::check_title_html(path, line, value.get_ref(), diags);
+        super::markup::check_title_html(path, line, value.get_ref(), diags);
     }
     if let Some(date) = &file.date {
         if !is_iso_date(date.get_ref()) {

@@ -22,11 +22,13 @@ use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::model::{Bank, Intro, Media, Question, Section};
 
 mod bank_toml;
+mod markup;
 mod question;
 mod read;
 
 use bank_toml::SectionsSeen;
 pub use bank_toml::{is_iso_date, is_slug, QuestionRules, MAX_BANK_ID_CHARS};
+pub(crate) use markup::{check_title_html, decoded_characters, raw_html};
 pub use question::{parse_question, parse_question_with, TAGS_PER_QUESTION};
 pub use read::{
     find_forbidden, forbidden_char, forbidden_char_message, human_size, lock_limit,
