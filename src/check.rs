@@ -681,23 +681,10 @@ mod tests {
     use super::*;
 
     fn bank() -> Bank {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
         Bank {
-            root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good"),
-            media: load::load(
-                &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good"),
-            )
-            .bank
-            .expect("fixture bank")
-            .media,
-            id: "b".into(),
-            title: String::new(),
-            subtitle: String::new(),
-            description: String::new(),
-            date: None,
-            author: None,
-            lang: None,
-            intro: None,
-            sections: Vec::new(),
+            media: load::load(&root).bank.expect("fixture bank").media,
+            ..Bank::empty(root, "b")
         }
     }
 
