@@ -184,6 +184,25 @@ pub struct Part {
 }
 
 impl Bank {
+    /// A bank with no metadata, intro, sections or figures, rooted at
+    /// `root` with the id `id`: a start for a bank built in code (tests set
+    /// the fields they need).
+    pub fn empty(root: impl Into<PathBuf>, id: impl Into<String>) -> Bank {
+        Bank {
+            root: root.into(),
+            id: id.into(),
+            title: String::new(),
+            subtitle: String::new(),
+            description: String::new(),
+            date: None,
+            author: None,
+            lang: None,
+            intro: None,
+            sections: Vec::new(),
+            media: Media::default(),
+        }
+    }
+
     pub fn questions(&self) -> impl Iterator<Item = (&Section, &Question)> {
         self.sections
             .iter()

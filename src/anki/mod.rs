@@ -555,20 +555,10 @@ fn deck_description(bank: &Bank) -> anyhow::Result<String> {
 mod tests {
     use super::*;
     use crate::model::Section;
-    use std::path::PathBuf;
 
     fn bank(title: &str, sections: &[(&str, &str, &str)]) -> Bank {
         Bank {
-            root: PathBuf::from("content"),
-            media: Default::default(),
-            id: "b".into(),
             title: title.into(),
-            subtitle: String::new(),
-            description: String::new(),
-            date: None,
-            author: None,
-            lang: None,
-            intro: None,
             sections: sections
                 .iter()
                 .map(|(id, letter, title)| Section {
@@ -579,6 +569,7 @@ mod tests {
                     questions: Vec::new(),
                 })
                 .collect(),
+            ..Bank::empty("content", "b")
         }
     }
 

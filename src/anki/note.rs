@@ -421,16 +421,7 @@ mod tests {
         media.insert("loss-curves.svg", figure.into());
         Bank {
             media,
-            root,
-            id: "fixture-bank".into(),
-            title: String::new(),
-            subtitle: String::new(),
-            description: String::new(),
-            date: None,
-            author: None,
-            lang: None,
-            intro: None,
-            sections: Vec::new(),
+            ..Bank::empty(root, "fixture-bank")
         }
     }
 

@@ -81,3 +81,31 @@ pub(crate) fn raw_html(path: &Path, line: usize, html: &str) -> Diagnostic {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_refuse_raw_html_and_images() {
+        let mut diags = Vec::new();
+        check_title_html(
+            Path::new("q.md"),
+            6,
+            "Is <b>this</b> ![x](media/a.svg) ok?",
+            &mut diags,
+        );
+        let got: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}: {}", d.line(), d.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "6: raw HTML `<b>` is not allowed; write it as text, or in backticks to show a tag",
+                "6: raw HTML `</b>` is not allowed; write it as text, or in backticks to show a tag",
+                "6: image `media/a.svg` in the `#` title; put figures in a part",
+            ]
+        );
+    }
+}

@@ -163,19 +163,11 @@ fn fixture_root() -> PathBuf {
 
 fn bank_with(question: qbank::model::Question) -> Bank {
     Bank {
-        root: fixture_root(),
         media: load::load(&fixture_root())
             .bank
             .expect("fixture bank")
             .media,
-        id: "fuzz-bank".into(),
         title: "Fuzz".into(),
-        subtitle: String::new(),
-        description: String::new(),
-        date: None,
-        author: None,
-        lang: None,
-        intro: None,
         sections: vec![Section {
             id: "basics".into(),
             letter: "A".into(),
@@ -183,6 +175,7 @@ fn bank_with(question: qbank::model::Question) -> Bank {
             dir: "a-basics".into(),
             questions: vec![question],
         }],
+        ..Bank::empty(fixture_root(), "fuzz-bank")
     }
 }
 

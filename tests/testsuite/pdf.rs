@@ -737,49 +737,27 @@ fn booklet_is_tagged_with_language_title_and_subject() {
     }
 }
 
-/// Every `/Figure` structure element's alternative text, in reading order.
-fn figure_alts(doc: &Document) -> Vec<String> {
-    fn walk(doc: &Document, o: &Object, out: &mut Vec<String>) {
+/// The alternative text of every structure element of type `tag`
+/// (`b"Figure"`, `b"Formula"`), in reading order.
+fn alt_texts(doc: &Document, tag: &[u8]) -> Vec<String> {
+    fn walk(doc: &Document, o: &Object, tag: &[u8], out: &mut Vec<String>) {
         match resolve(doc, o) {
             Object::Dictionary(d) => {
-                if d.get(b"S").and_then(Object::as_name).ok() == Some(b"Figure") {
+                if d.get(b"S").and_then(Object::as_name).ok() == Some(tag) {
                     out.push(d.get(b"Alt").map(text_string).unwrap_or_default());
                 }
                 if let Ok(k) = d.get(b"K") {
-                    walk(doc, k, out);
+                    walk(doc, k, tag, out);
                 }
             }
-            Object::Array(items) => items.iter().for_each(|i| walk(doc, i, out)),
+            Object::Array(items) => items.iter().for_each(|i| walk(doc, i, tag, out)),
             _ => {}
         }
     }
     let catalog = doc.catalog().unwrap();
     let root = resolve(doc, catalog.get(b"StructTreeRoot").unwrap());
     let mut out = Vec::new();
-    walk(doc, root, &mut out);
-    out
-}
-
-/// Every `/Formula` structure element's alternative text, in reading order.
-fn formula_alts(doc: &Document) -> Vec<String> {
-    fn walk(doc: &Document, o: &Object, out: &mut Vec<String>) {
-        match resolve(doc, o) {
-            Object::Dictionary(d) => {
-                if d.get(b"S").and_then(Object::as_name).ok() == Some(b"Formula") {
-                    out.push(d.get(b"Alt").map(text_string).unwrap_or_default());
-                }
-                if let Ok(k) = d.get(b"K") {
-                    walk(doc, k, out);
-                }
-            }
-            Object::Array(items) => items.iter().for_each(|i| walk(doc, i, out)),
-            _ => {}
-        }
-    }
-    let catalog = doc.catalog().unwrap();
-    let root = resolve(doc, catalog.get(b"StructTreeRoot").unwrap());
-    let mut out = Vec::new();
-    walk(doc, root, &mut out);
+    walk(doc, root, tag, &mut out);
     out
 }
 
@@ -834,7 +812,12 @@ fn formulas_are_typeset_in_the_math_font_with_their_latex_as_alt_text() {
             content.display()
         );
         let doc = Document::load(&b.pdf).unwrap();
-        assert_eq!(formula_alts(&doc), expected, "{}", content.display());
+        assert_eq!(
+            alt_texts(&doc, b"Formula"),
+            expected,
+            "{}",
+            content.display()
+        );
         let fonts =
             String::from_utf8(run_tool("pdffonts", &[b.pdf.to_str().unwrap()]).stdout).unwrap();
         assert!(
@@ -904,7 +887,7 @@ fn every_figure_is_a_vector_drawing_with_its_alt_text() {
     for content in banks() {
         let b = built(&content);
         let doc = Document::load(&b.pdf).unwrap();
-        let alts = figure_alts(&doc);
+        let alts = alt_texts(&doc, b"Figure");
         let figures = bank_figures(&b.bank);
         let expected: Vec<String> = figures.iter().map(|(alt, _)| alt.clone()).collect();
         assert_eq!(alts, expected, "figure alt texts in {}", content.display());

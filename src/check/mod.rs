@@ -1,0 +1,191 @@
+//! The checker: rules over a loaded [`Bank`] that need more than one file or
+//! look inside the Markdown: duplicate ids, dangling lead-ins, raw HTML,
+//! figures (present, an SVG every output can draw in bounded time,
+//! referenced), parts that show nothing, control characters the Markdown
+//! decodes (`&#31;`), and characters the bundled fonts cannot draw, in the
+//! text and inside figures. What `build` could refuse, `check` refuses first.
+//!
+//! This module runs every rule ([`check`]) and holds the rules over the
+//! whole bank (duplicate ids, the lock); the rest live beside their
+//! concern: `markdown` (inside one Markdown body), `glyphs` (characters
+//! the fonts cannot draw, combining marks), `formulas` (formulas and `$`
+//! signs) and `figures` (figure files, unreferenced media).
+
+mod figures;
+mod formulas;
+mod glyphs;
+mod markdown;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::load::{self, check_title_html};
+use crate::model::Bank;
+
+use figures::{check_unreferenced_media, Figures};
+use glyphs::check_text_glyphs;
+use markdown::{check_markdown, Body};
+pub use markdown::{
+    shows_something, MAX_ALT_CHARS, MAX_FIGURES_SHOWN, MAX_NESTING, MAX_TABLE_COLUMNS,
+};
+
+/// Load and check the bank in `root`. Diagnostics come sorted by file and line.
+pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
+    let loaded = load::load(root);
+    let mut diags = loaded.diagnostics;
+    if let Some(bank) = &loaded.bank {
+        diags.extend(check(bank));
+    }
+    diagnostic::sort(&mut diags);
+    diags.dedup();
+    (loaded.bank, diags)
+}
+
+/// Every rule that runs on a loaded bank.
+pub fn check(bank: &Bank) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    check_duplicate_ids(bank, &mut diags);
+    diags.extend(crate::anki::theme::check(&bank.root));
+    let mut figures = Figures::default();
+    for (_, q) in bank.questions() {
+        figures.shown_here = 0;
+        check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
+        check_title_html(&q.path, q.title_line, &q.title, &mut diags);
+        for (kind, part) in q.parts() {
+            if !shows_something(&part.markdown) {
+                diags.push(Diagnostic::error(
+                    &q.path,
+                    part.heading_line,
+                    format!(
+                        "part `## {}` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer",
+                        kind.heading()
+                    ),
+                ));
+            }
+            check_markdown(
+                bank,
+                &q.path,
+                Body::Trimmed(part.body_line),
+                &part.markdown,
+                &mut figures,
+                &mut diags,
+            );
+        }
+    }
+    if let Some(intro) = &bank.intro {
+        figures.shown_here = 0;
+        check_markdown(
+            bank,
+            &intro.path,
+            Body::WholeFile,
+            &intro.markdown,
+            &mut figures,
+            &mut diags,
+        );
+    }
+    let bank_toml = bank.root.join("bank.toml");
+    for text in [&bank.title, &bank.subtitle, &bank.description] {
+        check_text_glyphs(&bank_toml, 1, text, &mut diags);
+    }
+    for s in &bank.sections {
+        check_text_glyphs(&bank_toml, 1, &s.title, &mut diags);
+    }
+    check_unreferenced_media(bank, &figures.referenced, &mut diags);
+    check_lock(bank, &mut diags);
+    diags
+}
+
+/// A lock the Anki exporter would refuse is refused here first, as a
+/// content error. (The loader has already refused a lock that is not a
+/// regular file or is too large; it is not read then.)
+fn check_lock(bank: &Bank, diags: &mut Vec<Diagnostic>) {
+    let path = bank.lock_path();
+    let readable =
+        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= load::lock_limit(bank));
+    if !readable {
+        return;
+    }
+    if let Err(e) = crate::anki::lock::Lock::read(&path, &bank.id) {
+        let shown = path.display().to_string();
+        let message = format!("{e:#}");
+        let mut message = if let Some(rest) = message.strip_prefix(&format!("{shown}: ")) {
+            rest.to_string()
+        } else if let Some(rest) = message.strip_prefix(&format!("{shown} ")) {
+            format!("bank.lock {rest}")
+        } else {
+            message
+        }
+        .replace('\n', " ");
+        if !message.contains("restore it") {
+            message.push_str("; restore it from version control (`git checkout` the lock)");
+        }
+        diags.push(Diagnostic::error(&path, 1, message));
+    }
+}
+
+fn check_duplicate_ids(bank: &Bank, diags: &mut Vec<Diagnostic>) {
+    let mut by_id: HashMap<&str, Vec<(&PathBuf, usize)>> = HashMap::new();
+    for (_, q) in bank.questions() {
+        by_id
+            .entry(q.id.as_str())
+            .or_default()
+            .push((&q.path, q.id_line));
+    }
+    for (id, places) in by_id {
+        if places.len() < 2 {
+            continue;
+        }
+        for (i, (path, line)) in places.iter().enumerate() {
+            let others: Vec<String> = places
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (p, l))| format!("{}:{}", p.display(), l))
+                .collect();
+            diags.push(Diagnostic::error(
+                path,
+                *line,
+                format!("duplicate id `{id}` (also used at {})", others.join(", ")),
+            ));
+        }
+    }
+}
+
+/// What the unit tests of every rule run: a part body of `q.md` starting
+/// on line 10, in the good fixture bank.
+#[cfg(test)]
+mod test_support {
+    use std::path::{Path, PathBuf};
+
+    use super::figures::Figures;
+    use super::markdown::{check_markdown, Body};
+    use crate::load;
+    use crate::model::Bank;
+
+    fn bank() -> Bank {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+        Bank {
+            media: load::load(&root).bank.expect("fixture bank").media,
+            ..Bank::empty(root, "b")
+        }
+    }
+
+    /// The diagnostics of `markdown` as `line: message`.
+    pub(super) fn run(markdown: &str) -> Vec<String> {
+        let mut diags = Vec::new();
+        check_markdown(
+            &bank(),
+            Path::new("q.md"),
+            Body::Trimmed(10),
+            markdown,
+            &mut Figures::default(),
+            &mut diags,
+        );
+        diags
+            .iter()
+            .map(|d| format!("{}: {}", d.line(), d.message))
+            .collect()
+    }
+}
