@@ -61,11 +61,6 @@ impl Media {
     pub fn hashed_name(&self, name: &str) -> Option<&str> {
         self.files.get(name).map(|(_, hashed)| hashed.as_str())
     }
-
-    /// The file names, in order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
-    }
 }
 
 /// The content-hashed file name a figure gets in the deck's package: its stem, the

@@ -114,6 +114,7 @@ pub fn tags_column(tags: &[String]) -> String {
 }
 
 /// Write the collection and return the database file's bytes.
+#[cfg(test)]
 pub fn write_collection(col: &ColRow, notes: &[NoteRow], cards: &[CardRow]) -> Result<Vec<u8>> {
     let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
     let path = dir.path().join("collection.anki2");
@@ -123,6 +124,7 @@ pub fn write_collection(col: &ColRow, notes: &[NoteRow], cards: &[CardRow]) -> R
 }
 
 /// Write the collection as a new database file at `path`.
+#[cfg(test)]
 pub fn write_collection_file(
     path: &std::path::Path,
     col: &ColRow,

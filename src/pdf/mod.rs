@@ -53,8 +53,6 @@ pub struct PdfExporter {
 pub struct Booklet {
     pub bytes: Vec<u8>,
     pub page_count: usize,
-    /// Typst's warnings, one line each (the built-in template gives none).
-    pub warnings: Vec<String>,
 }
 
 /// Why a booklet could not be made.
@@ -209,11 +207,6 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
         }
     };
     let compiled = typst::compile::<PagedDocument>(&world);
-    let warnings: Vec<String> = compiled
-        .warnings
-        .iter()
-        .map(|d| describe(&world, theme, d))
-        .collect();
     let doc = compiled.output.map_err(|d| fail(&d))?;
     let standards = PdfStandards::new(&[PdfStandard::Ua_1])
         .map_err(|e| BookletError::Internal(format!("PDF/UA-1: {e:?}")))?;
@@ -229,7 +222,6 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
     Ok(Booklet {
         bytes,
         page_count: doc.pages().len(),
-        warnings,
     })
 }
 

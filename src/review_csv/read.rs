@@ -25,8 +25,6 @@ impl SheetRow {
 /// A parsed sheet: its header and data rows.
 #[derive(Debug, Clone)]
 pub struct Sheet {
-    pub delimiter: u8,
-    pub had_bom: bool,
     /// Column names, trimmed.
     pub header: Vec<String>,
     pub rows: Vec<SheetRow>,
@@ -81,7 +79,6 @@ pub fn parse(bytes: &[u8]) -> Result<Sheet, Diagnostic> {
             ),
         )
     })?;
-    let had_bom = text.starts_with('\u{feff}');
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let delimiter = sniff_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
@@ -111,12 +108,7 @@ pub fn parse(bytes: &[u8]) -> Result<Sheet, Diagnostic> {
         .enumerate()
         .map(|(i, cells)| SheetRow { row: i + 2, cells })
         .collect();
-    Ok(Sheet {
-        delimiter,
-        had_bom,
-        header,
-        rows,
-    })
+    Ok(Sheet { header, rows })
 }
 
 #[cfg(test)]
@@ -135,8 +127,6 @@ mod tests {
     #[test]
     fn reads_comma_crlf_with_bom_and_quoted_newlines() {
         let s = parse("\u{feff}id,text\r\na,\"one\r\ntwo\"\r\nb,x\r\n".as_bytes()).unwrap();
-        assert!(s.had_bom);
-        assert_eq!(s.delimiter, b',');
         assert_eq!(s.header, ["id", "text"]);
         assert_eq!(s.rows[0].cells, ["a", "one\r\ntwo"]);
         assert_eq!(s.rows[1].row, 3);
@@ -145,15 +135,12 @@ mod tests {
     #[test]
     fn reads_semicolon_lf_without_bom() {
         let s = parse(b"id;text\na;\"x, y; z\"\n").unwrap();
-        assert!(!s.had_bom);
-        assert_eq!(s.delimiter, b';');
         assert_eq!(s.rows[0].cells, ["a", "x, y; z"]);
     }
 
     #[test]
     fn reads_tab_separated() {
         let s = parse(b"id\ttext\na\tx, y\n").unwrap();
-        assert_eq!(s.delimiter, b'\t');
         assert_eq!(s.rows[0].cells, ["a", "x, y"]);
     }
 

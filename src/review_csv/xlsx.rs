@@ -458,15 +458,7 @@ pub fn read_workbook(
     let rows = rows
         .map(|(i, cells)| SheetRow { row: i + 1, cells })
         .collect();
-    Ok((
-        Sheet {
-            delimiter: b',',
-            had_bom: false,
-            header,
-            rows,
-        },
-        problems,
-    ))
+    Ok((Sheet { header, rows }, problems))
 }
 
 /// `qbank build` writes `out/<bank id>.xlsx` through this exporter.
