@@ -20,15 +20,15 @@ use serde::Serialize;
 
 /// How deeply a formula's groups, fractions and scripts may nest: real
 /// formulas use a handful; far deeper ones would exhaust the typesetter.
-pub const MAX_DEPTH: usize = 24;
+pub(crate) const MAX_DEPTH: usize = 24;
 
 /// The longest formula, in bytes of LaTeX.
-pub const MAX_LEN: usize = 2_000;
+pub(crate) const MAX_LEN: usize = 2_000;
 
 /// One piece of a formula. Serialised with `m` naming the variant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "m", rename_all = "kebab-case")]
-pub enum Node {
+pub(crate) enum Node {
     /// Pieces in a row.
     Seq {
         items: Vec<Node>,
@@ -100,7 +100,7 @@ pub enum Node {
 
 /// A formula that cannot be typeset, with the reason in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MathError(pub String);
+pub(crate) struct MathError(pub(crate) String);
 
 impl std::fmt::Display for MathError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -149,7 +149,7 @@ fn commands(latex: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Parse one formula's LaTeX into its tree.
-pub fn parse(latex: &str) -> Result<Node, MathError> {
+pub(crate) fn parse(latex: &str) -> Result<Node, MathError> {
     if latex.trim().is_empty() {
         return Err(MathError("an empty formula".into()));
     }
@@ -443,7 +443,7 @@ fn content_node(content: Content<'_>) -> Result<Node, MathError> {
 
 /// Every character a formula draws, and whether in the math font (`true`)
 /// or the text font (`\text{…}`).
-pub fn characters(node: &Node, out: &mut Vec<(char, bool)>) {
+pub(crate) fn characters(node: &Node, out: &mut Vec<(char, bool)>) {
     let mut add = |text: &str, math: bool| out.extend(text.chars().map(|c| (c, math)));
     match node {
         Node::Seq { items } => items.iter().for_each(|n| characters(n, out)),

@@ -20,14 +20,14 @@ const DEFLATE_LEVEL: i64 = 4;
 
 /// Zip the collection and the media (sorted by name, without repeats).
 #[cfg(test)]
-pub fn write_package(collection: &[u8], media: &[MediaFile]) -> Result<Vec<u8>> {
+pub(crate) fn write_package(collection: &[u8], media: &[MediaFile]) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
     write_package_to(&mut out, &mut &collection[..], media)?;
     Ok(out.into_inner())
 }
 
 /// Zip the collection, read from `collection`, and the media into `out`.
-pub fn write_package_to<W: Write + Seek>(
+pub(crate) fn write_package_to<W: Write + Seek>(
     out: W,
     collection: &mut impl Read,
     media: &[MediaFile],

@@ -27,7 +27,7 @@ const REFUSED: [(&str, &str); 5] = [
 ];
 
 /// The theme's path in `root`.
-pub fn path(root: &Path) -> PathBuf {
+pub(crate) fn path(root: &Path) -> PathBuf {
     root.join(THEME_FILE)
 }
 
@@ -71,7 +71,7 @@ pub fn read(root: &Path) -> Result<Option<String>, Vec<Diagnostic>> {
 }
 
 /// The theme's problems, for `qbank check`.
-pub fn check(root: &Path) -> Vec<Diagnostic> {
+pub(crate) fn check(root: &Path) -> Vec<Diagnostic> {
     read(root).err().unwrap_or_default()
 }
 

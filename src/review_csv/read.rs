@@ -2,7 +2,7 @@
 //! or without a byte-order mark, comma, semicolon or tab separated, CRLF or LF
 //! records, quoted cells spanning lines.
 
-pub use crate::diagnostic::column_letter;
+pub(crate) use crate::diagnostic::column_letter;
 use crate::diagnostic::Diagnostic;
 
 /// One data row of the sheet.
@@ -32,14 +32,14 @@ pub struct Sheet {
 
 impl Sheet {
     /// Index of the first column named `name`.
-    pub fn column(&self, name: &str) -> Option<usize> {
+    pub(crate) fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
 }
 
 /// The separator the header line uses: the most frequent of `,` `;` and tab
 /// outside quotes (a comma when there is none).
-pub fn sniff_delimiter(text: &str) -> u8 {
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut in_quotes = false;
     for b in text.bytes() {

@@ -130,7 +130,7 @@ impl LockV1 {
 
 impl Lock {
     /// The lock as written to disk: a comment header, then sorted TOML.
-    pub fn to_text(&self) -> Result<String> {
+    pub(crate) fn to_text(&self) -> Result<String> {
         let body = match self.to_toml_fast() {
             Some(body) => body,
             None => toml::to_string(self).context("cannot serialise bank.lock")?,
@@ -373,7 +373,7 @@ impl Lock {
     }
 
     /// Read the lock at `path`; `None` when there is none yet.
-    pub fn read(path: &Path, bank_id: &str) -> Result<Option<Lock>> {
+    pub(crate) fn read(path: &Path, bank_id: &str) -> Result<Option<Lock>> {
         match std::fs::read(path) {
             Ok(bytes) => {
                 let text = String::from_utf8(bytes)
