@@ -22,7 +22,7 @@ const EXPORTER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Temporary files older than this were left by a killed build, not by one
 /// still running.
-const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_hours(1);
 
 /// What `qbank build` was asked for.
 #[derive(Debug, Clone)]

@@ -264,7 +264,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
 fn print_diagnostics(content: &Path, diags: &[Diagnostic]) {
     let mut sources = SourceLines {
         root: std::fs::canonicalize(content).ok(),
-        files: Default::default(),
+        files: std::collections::HashMap::default(),
     };
     for d in diags {
         tell!("{d}");

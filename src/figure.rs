@@ -417,7 +417,7 @@ mod tests {
             .chunks_exact(3)
             .filter(|px| px.iter().any(|&c| c < 200))
             .count();
-        inked as f64 / (raster.width * raster.height) as f64
+        inked as f64 / f64::from(raster.width * raster.height)
     }
 
     #[test]

@@ -10,6 +10,13 @@
 
 pub mod anki;
 pub mod build;
+// check.rs is being moved into src/check/; its few sites of these pedantic
+// lints are fixed after that move, so the move stays a pure move.
+#[allow(
+    clippy::if_not_else,
+    clippy::semicolon_if_nothing_returned,
+    clippy::uninlined_format_args
+)]
 pub mod check;
 pub mod cli;
 pub mod diagnostic;

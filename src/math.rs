@@ -378,7 +378,7 @@ fn em(d: Dimension) -> f32 {
         DimensionUnit::Mm => d.value * 0.2845,
         DimensionUnit::Cm => d.value * 2.845,
         DimensionUnit::In => d.value * 7.227,
-        _ => 0.0,
+        DimensionUnit::Sp => 0.0,
     };
     // Rounded, so the same formula always serialises the same.
     (value.clamp(-4.0, 4.0) * 1000.0).round() / 1000.0
@@ -389,14 +389,16 @@ fn font_name(font: Option<Font>) -> Result<&'static str, MathError> {
         None | Some(Font::Italic) => "italic",
         Some(Font::UpRight) => "upright",
         Some(Font::Bold) => "bold-upright",
-        Some(Font::BoldItalic) | Some(Font::BoldSymbol) => "bold",
+        Some(Font::BoldItalic | Font::BoldSymbol) => "bold",
         Some(Font::DoubleStruck) => "bb",
-        Some(Font::Script) | Some(Font::BoldScript) => "cal",
-        Some(Font::Fraktur) | Some(Font::BoldFraktur) => "frak",
-        Some(Font::SansSerif)
-        | Some(Font::SansSerifItalic)
-        | Some(Font::BoldSansSerif)
-        | Some(Font::SansSerifBoldItalic) => "sans",
+        Some(Font::Script | Font::BoldScript) => "cal",
+        Some(Font::Fraktur | Font::BoldFraktur) => "frak",
+        Some(
+            Font::SansSerif
+            | Font::SansSerifItalic
+            | Font::BoldSansSerif
+            | Font::SansSerifBoldItalic,
+        ) => "sans",
         Some(Font::Monospace) => "mono",
         Some(_) => return Err(MathError("a font the booklet cannot set".into())),
     })

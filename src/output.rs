@@ -199,14 +199,14 @@ mod tests {
         for p in [&young, &output, &other] {
             std::fs::write(p, "x").unwrap();
         }
-        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_hours(1);
         for p in [&old_file, &old_dir, &output, &other] {
             std::fs::File::open(p)
                 .unwrap()
                 .set_modified(hour_ago)
                 .unwrap();
         }
-        let removed = remove_stale_temporaries(dir.path(), std::time::Duration::from_secs(600));
+        let removed = remove_stale_temporaries(dir.path(), std::time::Duration::from_mins(10));
         assert_eq!(removed, 2);
         assert!(!old_file.exists() && !old_dir.exists());
         assert!(young.exists() && output.exists() && other.exists());

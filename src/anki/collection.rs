@@ -101,7 +101,7 @@ pub(crate) struct CardRow {
 /// field's text (HTML already stripped), as an integer.
 pub(crate) fn field_checksum(stripped: &str) -> i64 {
     let digest = Sha1::digest(stripped.as_bytes());
-    u32::from_be_bytes(digest[..4].try_into().expect("4 bytes")) as i64
+    i64::from(u32::from_be_bytes(digest[..4].try_into().expect("4 bytes")))
 }
 
 /// Anki's tag column format: space-separated with a space at each end.

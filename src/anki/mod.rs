@@ -560,7 +560,7 @@ mod tests {
     fn bank(title: &str, sections: &[(&str, &str, &str)]) -> Bank {
         Bank {
             root: PathBuf::from("content"),
-            media: Default::default(),
+            media: crate::model::Media::default(),
             id: "b".into(),
             title: title.into(),
             subtitle: String::new(),
@@ -591,7 +591,7 @@ mod tests {
         all.push(ids.parent);
         assert_eq!(all.len(), 3);
         assert!(!all.contains(&DEFAULT_DECK_ID));
-        all.sort();
+        all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), 3);
         assert_eq!(ids.parent, again.parent);

@@ -196,7 +196,7 @@ impl TableLabels {
         use pulldown_cmark::{Alignment, TagEnd};
         match &event {
             Event::Start(Tag::Table(alignments)) => {
-                self.alignments = alignments.clone();
+                self.alignments.clone_from(alignments);
                 self.labels.clear();
             }
             Event::Start(Tag::TableHead) => self.in_head = true,
@@ -288,9 +288,8 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
             Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
             other => other,
         };
-        let event = match table.see(event) {
-            Some(event) => event,
-            None => continue,
+        let Some(event) = table.see(event) else {
+            continue;
         };
         if let Some((name, alt)) = figure.as_mut() {
             match event {
@@ -300,7 +299,7 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
                     figure = None;
                 }
                 Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
-                    alt.push_str(&t)
+                    alt.push_str(&t);
                 }
                 Event::SoftBreak | Event::HardBreak => alt.push(' '),
                 _ => {}

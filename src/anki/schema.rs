@@ -37,6 +37,7 @@ pub(crate) struct Notetype {
 
 /// One field of the notetype. `id` is permanent, so a later rename applies in place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(clippy::struct_excessive_bools)] // Anki's own JSON: its flags are bools.
 pub(crate) struct Field {
     pub(crate) name: String,
     pub(crate) ord: u16,
@@ -250,6 +251,7 @@ impl DeckConf {
 
 /// The collection settings (`col.conf`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(clippy::struct_excessive_bools)] // Anki's own JSON: its flags are bools.
 pub(crate) struct ColConf {
     #[serde(rename = "activeDecks")]
     pub(crate) active_decks: Vec<i64>,

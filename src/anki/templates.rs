@@ -230,7 +230,7 @@ mod tests {
         ids.extend(a.tmpls.iter().map(|t| t.id));
         assert!(ids.iter().all(|&id| id > 0));
         let count = ids.len();
-        ids.sort();
+        ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), count);
         assert_eq!(a.flds, b.flds);

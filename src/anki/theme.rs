@@ -45,9 +45,8 @@ pub fn read(root: &Path) -> Result<Option<String>, Vec<Diagnostic>> {
             )])
         }
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => return Err(vec![Diagnostic::error(&path, 0, "is not UTF-8 text")]),
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(vec![Diagnostic::error(&path, 0, "is not UTF-8 text")]);
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let mut problems = Vec::new();

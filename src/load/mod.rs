@@ -370,16 +370,13 @@ fn load_section_dir(
         ));
         return Vec::new();
     }
-    let entries = match fs::read_dir(&dir_path) {
-        Ok(e) => e,
-        Err(_) => {
-            diags.push(Diagnostic::error(
-                bank_path,
-                dir_line,
-                format!("section folder `{dir}` is missing"),
-            ));
-            return Vec::new();
-        }
+    let Ok(entries) = fs::read_dir(&dir_path) else {
+        diags.push(Diagnostic::error(
+            bank_path,
+            dir_line,
+            format!("section folder `{dir}` is missing"),
+        ));
+        return Vec::new();
     };
     let mut files: Vec<(String, PathBuf, bool)> = entries
         .filter_map(|e| e.ok())

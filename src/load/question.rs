@@ -192,7 +192,7 @@ fn parse_front_matter(
                 path,
                 span_line(&fm_index, fm_line, e.span()),
                 format!("invalid front matter: {}{hint}", one_line(e.message())),
-            ))
+            ));
         }
     }
     header
@@ -349,7 +349,7 @@ fn heading_source(src: &str) -> String {
     let text = first.trim_start_matches('#');
     let without_closing = text.trim_end_matches('#');
     let closing_ok = without_closing.is_empty()
-        || without_closing.ends_with([' ', '\t']) && !without_closing.ends_with("\\");
+        || without_closing.ends_with([' ', '\t']) && !without_closing.ends_with('\\');
     let text = if closing_ok { without_closing } else { text };
     text.trim_matches([' ', '\t']).to_string()
 }

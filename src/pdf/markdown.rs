@@ -109,7 +109,7 @@ pub fn plain_text(spans: &[Span]) -> String {
 /// Parse inline Markdown (a question title) into spans.
 pub fn parse_inline(markdown: &str) -> Vec<Span> {
     match parse(markdown).into_iter().next() {
-        Some(Block::Paragraph { spans }) | Some(Block::Heading { spans, .. }) => spans,
+        Some(Block::Paragraph { spans } | Block::Heading { spans, .. }) => spans,
         _ => vec![Span {
             text: markdown.to_string(),
             ..Span::default()
@@ -195,7 +195,7 @@ impl Builder {
         }
         match buf.spans.last_mut() {
             Some(last) if last.inline == inline && last.xref.is_none() && last.math.is_none() => {
-                last.text.push_str(text)
+                last.text.push_str(text);
             }
             _ => buf.spans.push(Span {
                 text: text.to_string(),
@@ -388,7 +388,7 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 Tag::Emphasis => b.italic += 1,
                 Tag::Strong => b.bold += 1,
                 Tag::Image { dest_url, .. } => {
-                    b.image = Some((dest_url.to_string(), String::new()))
+                    b.image = Some((dest_url.to_string(), String::new()));
                 }
                 Tag::Link { dest_url, .. } if b.image.is_none() => {
                     if let Some(id) = xref_target(&dest_url) {

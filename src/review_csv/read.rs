@@ -47,7 +47,7 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
             b'"' => in_quotes = !in_quotes,
             b'\n' | b'\r' if !in_quotes => break,
             _ if !in_quotes => {
-                for (d, n) in counts.iter_mut() {
+                for (d, n) in &mut counts {
                     if *d == b {
                         *n += 1;
                     }

@@ -555,12 +555,12 @@ mod tests {
         );
         let text = p.lock.to_text().unwrap();
         // Still valid TOML, one note short.
-        let cut = &text[..text.find("\n[notes.yy]").unwrap() + 1];
+        let cut = &text[..=text.find("\n[notes.yy]").unwrap()];
         let err = Lock::parse(cut, Path::new("bank.lock"), "b")
             .unwrap_err()
             .to_string();
         assert!(err.contains("holds 2 records but 1 were found"), "{err}");
-        let cut = &v1()[..v1().find("\n[notes.yy]").unwrap() + 1];
+        let cut = &v1()[..=v1().find("\n[notes.yy]").unwrap()];
         let err = Lock::parse(cut, Path::new("bank.lock"), "b")
             .unwrap_err()
             .to_string();
