@@ -22,7 +22,7 @@ const EXPORTER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Temporary files older than this were left by a killed build, not by one
 /// still running.
-const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_hours(1);
 
 /// What `qbank build` was asked for.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ impl BuildOptions {
 
 /// Why a build wrote nothing.
 #[derive(Debug)]
-pub enum BuildError {
+pub(crate) enum BuildError {
     /// These exporters failed (in the order they run); the others' files
     /// were dropped.
     Export(Vec<(Format, ExportError)>),
@@ -83,7 +83,7 @@ pub fn exporters(opts: &BuildOptions) -> Vec<Box<dyn Exporter>> {
 /// Write the outputs of the checked `bank`: render every format asked for,
 /// then put every file in place. Returns each exporter's summary, in the
 /// order they ran; on an error nothing was put in place.
-pub fn run(bank: &Bank, opts: &BuildOptions) -> Result<Vec<String>, BuildError> {
+pub(crate) fn run(bank: &Bank, opts: &BuildOptions) -> Result<Vec<String>, BuildError> {
     let exporters = selected(opts)?;
     prepare_out_dir(opts)?;
     let ctx = opts.context();

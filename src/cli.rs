@@ -42,11 +42,11 @@ use crate::pdf::Paper;
 use crate::review_csv::apply::{self, ApplyError};
 
 /// Exit code: success.
-pub const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_OK: u8 = 0;
 /// Exit code: the content has errors (or the lock is out of date with `--locked`).
-pub const EXIT_CONTENT: u8 = 1;
+pub(crate) const EXIT_CONTENT: u8 = 1;
 /// Exit code: bad usage or an I/O failure.
-pub const EXIT_FAILURE: u8 = 2;
+pub(crate) const EXIT_FAILURE: u8 = 2;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,13 +54,13 @@ pub const EXIT_FAILURE: u8 = 2;
     version,
     about = "Turns a question bank into an Anki deck, a PDF booklet and a review CSV"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check the bank, then write the outputs (nothing is written if the check finds an error).
     Build {
         /// The content folder.
@@ -131,7 +131,7 @@ impl ValueEnum for Paper {
 /// and turns it into the exit code ([`Failure::exit_code`]): the one place
 /// exit codes are chosen.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The bank has errors (its diagnostics are already printed).
     Content { errors: usize, warnings: usize },
     /// `apply` refused the reviewed sheet: its problems, in the sheet or the bank.
@@ -169,7 +169,7 @@ impl From<ApplyError> for Failure {
 impl Failure {
     /// 1 for errors in the content (a `--locked` refusal, a sheet or bank
     /// that cannot be exported or applied), 2 for usage and I/O failures.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Failure::Content { .. } | Failure::Refused(_) => EXIT_CONTENT,
             Failure::NotBuilt(failed) => failed
@@ -185,7 +185,7 @@ impl Failure {
     }
 
     /// Tell the user, on standard error.
-    pub fn report(&self) {
+    pub(crate) fn report(&self) {
         match self {
             Failure::Content { errors, warnings } => {
                 tell!("qbank: {errors} error(s), {warnings} warning(s)");
@@ -229,7 +229,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Run a parsed command.
-pub fn run(cli: Cli) -> Result<(), Failure> {
+pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Check { content } => checked_bank(&content).map(drop),
         Command::Apply {
@@ -264,7 +264,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 fn print_diagnostics(content: &Path, diags: &[Diagnostic]) {
     let mut sources = SourceLines {
         root: std::fs::canonicalize(content).ok(),
-        files: Default::default(),
+        files: std::collections::HashMap::default(),
     };
     for d in diags {
         tell!("{d}");
@@ -382,7 +382,7 @@ fn apply_command(file: &Path, content: &Path, dry_run: bool) -> Result<(), Failu
 }
 
 /// "Now" for change tracking: `SOURCE_DATE_EPOCH` when set, else the clock.
-pub fn now_from_env() -> i64 {
+pub(crate) fn now_from_env() -> i64 {
     if let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") {
         if let Some(n) = v.to_str().and_then(|s| s.trim().parse::<i64>().ok()) {
             return n;

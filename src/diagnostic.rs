@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
@@ -26,7 +26,7 @@ impl fmt::Display for Severity {
 
 /// Where a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
+pub(crate) enum Location {
     /// A line of a content file (Markdown or TOML): `path:line:`.
     File {
         path: PathBuf,
@@ -60,14 +60,14 @@ pub enum Location {
 /// A problem found in the content or a review sheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub location: Location,
-    pub severity: Severity,
+    pub(crate) location: Location,
+    pub(crate) severity: Severity,
     pub message: String,
 }
 
 impl Diagnostic {
     /// An error on line `line` of the file at `path`.
-    pub fn error(path: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn error(path: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
         Diagnostic {
             location: Location::File {
                 path: path.as_ref().to_path_buf(),
@@ -81,7 +81,7 @@ impl Diagnostic {
     }
 
     /// A warning on line `line` of the file at `path`.
-    pub fn warning(path: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(path: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(path, line, message)
@@ -90,7 +90,11 @@ impl Diagnostic {
 
     /// An error in a row (`column: None`) or cell of a review sheet; row 0
     /// is the whole sheet. Its file is set by [`Diagnostic::in_sheet`].
-    pub fn sheet_error(row: usize, column: Option<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn sheet_error(
+        row: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             location: Location::Sheet {
                 path: PathBuf::new(),
@@ -104,12 +108,12 @@ impl Diagnostic {
     }
 
     /// An error of a whole review sheet (row 0).
-    pub fn whole_sheet_error(message: impl Into<String>) -> Self {
+    pub(crate) fn whole_sheet_error(message: impl Into<String>) -> Self {
         Diagnostic::sheet_error(0, None, message)
     }
 
     /// An error in a cell of the named sheet of a workbook.
-    pub fn workbook_error(
+    pub(crate) fn workbook_error(
         sheet: &str,
         row: usize,
         column: usize,
@@ -123,7 +127,7 @@ impl Diagnostic {
     }
 
     /// An error of a whole file.
-    pub fn file_error(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+    pub(crate) fn file_error(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
         Diagnostic {
             location: Location::Path(path.as_ref().to_path_buf()),
             severity: Severity::Error,
@@ -132,7 +136,7 @@ impl Diagnostic {
     }
 
     /// An error with no place.
-    pub fn bare_error(message: impl Into<String>) -> Self {
+    pub(crate) fn bare_error(message: impl Into<String>) -> Self {
         Diagnostic {
             location: Location::Nowhere,
             severity: Severity::Error,
@@ -142,7 +146,7 @@ impl Diagnostic {
 
     /// The same problem at 1-based `column` of its line (a content file's
     /// diagnostic; others are returned unchanged).
-    pub fn at_column(mut self, column: usize) -> Self {
+    pub(crate) fn at_column(mut self, column: usize) -> Self {
         if let Location::File { column: c, .. } = &mut self.location {
             *c = Some(column.max(1));
         }
@@ -151,7 +155,7 @@ impl Diagnostic {
 
     /// The same problem at 1-based `column` counted from the first
     /// character of its line that is not white space.
-    pub fn at_column_after_indent(self, column: usize) -> Self {
+    pub(crate) fn at_column_after_indent(self, column: usize) -> Self {
         let mut d = self.at_column(column);
         if let Location::File { after_indent, .. } = &mut d.location {
             *after_indent = true;
@@ -162,7 +166,7 @@ impl Diagnostic {
     /// A sheet problem placed in the sheet file at `path`: a CSV when
     /// `workbook_sheet` is `None`, else a workbook whose problems fall on
     /// that sheet unless they name another.
-    pub fn in_sheet(mut self, path: &Path, workbook_sheet: Option<&str>) -> Self {
+    pub(crate) fn in_sheet(mut self, path: &Path, workbook_sheet: Option<&str>) -> Self {
         if let Location::Sheet {
             path: p, sheet: s, ..
         } = &mut self.location
@@ -200,7 +204,7 @@ impl Diagnostic {
     }
 
     /// The 0-based column of a sheet's problem in one cell.
-    pub fn sheet_column(&self) -> Option<usize> {
+    pub(crate) fn sheet_column(&self) -> Option<usize> {
         match &self.location {
             Location::Sheet { column, .. } => *column,
             _ => None,
@@ -209,7 +213,7 @@ impl Diagnostic {
 
     /// The column, 1-based, of a content file's problem when known, in
     /// the line `source` it is on.
-    pub fn column(&self, source: &str) -> Option<usize> {
+    pub(crate) fn column(&self, source: &str) -> Option<usize> {
         match &self.location {
             Location::File {
                 column: Some(c),
@@ -283,7 +287,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// The spreadsheet letter of a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.
-pub fn column_letter(index: usize) -> String {
+pub(crate) fn column_letter(index: usize) -> String {
     let mut n = index + 1;
     let mut letters = Vec::new();
     while n > 0 {
@@ -305,7 +309,7 @@ const SNIPPET_CHARS: usize = 120;
 /// qbank prints, and the caret placed under the escaped text. Every line of
 /// the snippet starts with a space or `|`, so it is never read as a
 /// `path:line:` line.
-pub fn snippet(line: usize, column: Option<usize>, source: &str) -> String {
+pub(crate) fn snippet(line: usize, column: Option<usize>, source: &str) -> String {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
     // With nothing to point at, a long line is cut (with a caret, the
     // renderer keeps the part around it).
@@ -361,7 +365,7 @@ fn is_unsafe_for_terminal(c: char) -> bool {
 /// escape (`\u{1b}`), so a file name or an id from the content can neither
 /// move the cursor, retitle the window, nor start a forged line. Everything
 /// qbank prints that may hold content passes through here.
-pub fn escape(text: &str) -> Cow<'_, str> {
+pub(crate) fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe_for_terminal) {
         return Cow::Borrowed(text);
     }
@@ -378,18 +382,18 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// Sort diagnostics by file, then line (a stable sort: problems on one line
 /// keep the order they were found in, left to right).
-pub fn sort(diags: &mut [Diagnostic]) {
+pub(crate) fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| (a.path(), a.line()).cmp(&(b.path(), b.line())));
 }
 
 /// Maps byte offsets in a text to 1-based line numbers.
 #[derive(Debug, Clone)]
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
@@ -397,13 +401,13 @@ impl LineIndex {
 
     /// 1-based column (in characters) of byte `offset` of `text`, the text
     /// this index was made from.
-    pub fn column(&self, text: &str, offset: usize) -> usize {
+    pub(crate) fn column(&self, text: &str, offset: usize) -> usize {
         let start = self.starts[self.line(offset) - 1];
         text.get(start..offset).map_or(1, |s| s.chars().count() + 1)
     }
 
     /// 1-based line holding byte `offset`.
-    pub fn line(&self, offset: usize) -> usize {
+    pub(crate) fn line(&self, offset: usize) -> usize {
         match self.starts.binary_search(&offset) {
             Ok(i) => i + 1,
             Err(i) => i,

@@ -37,7 +37,7 @@ impl Format {
 
     /// Whether `qbank build` without `--format` writes it: the deck, the
     /// booklet and the CSV; the review workbook is asked for by name.
-    pub fn in_default_build(self) -> bool {
+    pub(crate) fn in_default_build(self) -> bool {
         !matches!(self, Format::Xlsx)
     }
 }
@@ -53,7 +53,7 @@ pub struct ExportContext {
 
 impl ExportContext {
     /// The output path for `format`: `<out>/<bank id>.<ext>`.
-    pub fn output_path(&self, bank: &Bank, format: Format) -> PathBuf {
+    pub(crate) fn output_path(&self, bank: &Bank, format: Format) -> PathBuf {
         self.out_dir
             .join(format!("{}.{}", bank.id, format.extension()))
     }
@@ -81,15 +81,15 @@ pub struct Rendered {
     /// One line for the user, e.g. `apkg: 1 changed, 0 new, 49 unchanged`.
     pub summary: String,
     /// The outputs, put in place by [`Rendered::commit_all`].
-    pub outputs: Vec<PendingOutput>,
+    pub(crate) outputs: Vec<PendingOutput>,
     /// The files of the bank itself (`bank.lock`): put in place after every
     /// output of every exporter.
-    pub bank_files: Vec<PendingOutput>,
+    pub(crate) bank_files: Vec<PendingOutput>,
 }
 
 impl Rendered {
     /// A rendering of one prepared output.
-    pub fn output(summary: String, output: PendingOutput) -> Rendered {
+    pub(crate) fn output(summary: String, output: PendingOutput) -> Rendered {
         Rendered {
             summary,
             outputs: vec![output],

@@ -15,7 +15,7 @@ use crate::fonts;
 
 /// The largest raster side we produce, in pixels: a guard against a figure
 /// whose proportions would ask for a gigantic image.
-pub const MAX_SIDE: u32 = 16_384;
+pub(crate) const MAX_SIDE: u32 = 16_384;
 
 /// A rasterised figure: `width` × `height` pixels, 3 bytes (R, G, B) each,
 /// row by row from the top.
@@ -29,28 +29,28 @@ pub struct Raster {
 /// The most elements a figure may draw, counting every `<use>` as the
 /// elements it copies. The bank's figures use a few hundred; tens of
 /// thousands take the renderers minutes.
-pub const MAX_ELEMENTS: usize = 5_000;
+pub(crate) const MAX_ELEMENTS: usize = 5_000;
 
 /// The most paint a figure may ask for, in figure areas: the area of every
 /// fill and every stroke, plus every layer that group opacity, a clip or a
 /// mask needs, over the area of the figure. Drawing time grows with it; the
 /// bank's figures need under 10, and 5,000 overlapping page-sized shapes
 /// (minutes to draw) need thousands.
-pub const MAX_PAINT: f32 = 60.0;
+pub(crate) const MAX_PAINT: f32 = 60.0;
 
 /// The most path segments (lines, curves) a figure may draw, text outlines
 /// included.
-pub const MAX_SEGMENTS: usize = 100_000;
+pub(crate) const MAX_SEGMENTS: usize = 100_000;
 
 /// Text counts against [`MAX_ELEMENTS`] as one element per this many
 /// characters (spaces aside): at most 10,000 characters of text a figure.
-pub const TEXT_CHARS_PER_ELEMENT: usize = 2;
+pub(crate) const TEXT_CHARS_PER_ELEMENT: usize = 2;
 
 /// A style sheet counts as one element per this many characters.
-pub const STYLE_CHARS_PER_ELEMENT: usize = 20;
+pub(crate) const STYLE_CHARS_PER_ELEMENT: usize = 20;
 
 /// The widest (or tallest) a figure may be for its other side: 20 to 1.
-pub const MAX_ASPECT_RATIO: f32 = 20.0;
+pub(crate) const MAX_ASPECT_RATIO: f32 = 20.0;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FigureError {
@@ -114,7 +114,7 @@ fn options() -> usvg::Options<'static> {
 }
 
 /// Parse an SVG document; the error says what is wrong with it.
-pub fn parse(svg: &[u8]) -> Result<usvg::Tree, FigureError> {
+pub(crate) fn parse(svg: &[u8]) -> Result<usvg::Tree, FigureError> {
     usvg::Tree::from_data(svg, &options()).map_err(|e| FigureError::Parse(e.to_string()))
 }
 
@@ -251,13 +251,13 @@ fn element_budget(svg: &[u8]) -> Result<(), FigureError> {
 /// What `qbank check` learns about a figure: that every output can draw it
 /// in bounded time, and the text it shows (for the glyph check).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Inspected {
+pub(crate) struct Inspected {
     /// Every piece of text the figure draws, in document order.
-    pub text: Vec<String>,
+    pub(crate) text: Vec<String>,
     /// The paint it asks for, in figure areas (see [`MAX_PAINT`]).
-    pub paint: f32,
+    pub(crate) paint: f32,
     /// Its path segments, text outlines included.
-    pub segments: usize,
+    pub(crate) segments: usize,
 }
 
 /// Paint and segments of everything under `group`; `canvas` is the figure's
@@ -312,7 +312,7 @@ fn drawing_cost(group: &usvg::Group, canvas: (f32, f32), paint: &mut f32, segmen
 /// Check that `svg` is a figure every output can draw: valid SVG, no
 /// filter, at most [`MAX_ELEMENTS`] elements with `<use>` expanded, and
 /// proportions within [`MAX_ASPECT_RATIO`]. Returns the text it draws.
-pub fn inspect(svg: &[u8]) -> Result<Inspected, FigureError> {
+pub(crate) fn inspect(svg: &[u8]) -> Result<Inspected, FigureError> {
     if svg.starts_with(&[0x1f, 0x8b]) {
         return Err(FigureError::Parse(
             "it is gzip-compressed (.svgz); save it as plain .svg".into(),
@@ -364,7 +364,7 @@ pub fn rasterize(svg: &[u8], width: u32) -> Result<Raster, FigureError> {
 }
 
 /// Rasterise an already parsed figure; see [`rasterize`].
-pub fn rasterize_tree(tree: &usvg::Tree, width: u32) -> Result<Raster, FigureError> {
+pub(crate) fn rasterize_tree(tree: &usvg::Tree, width: u32) -> Result<Raster, FigureError> {
     let size = tree.size();
     let scale = width as f32 / size.width();
     let height = (size.height() * scale).round().max(0.0) as u32;
@@ -417,7 +417,7 @@ mod tests {
             .chunks_exact(3)
             .filter(|px| px.iter().any(|&c| c < 200))
             .count();
-        inked as f64 / (raster.width * raster.height) as f64
+        inked as f64 / f64::from(raster.width * raster.height)
     }
 
     #[test]

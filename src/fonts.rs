@@ -7,24 +7,24 @@ use std::sync::OnceLock;
 
 pub const SANS_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 pub const SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
-pub const SANS_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-Oblique.ttf");
-pub const SANS_BOLD_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-BoldOblique.ttf");
-pub const MONO_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSansMono.ttf");
-pub const MONO_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSansMono-Bold.ttf");
+pub(crate) const SANS_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-Oblique.ttf");
+pub(crate) const SANS_BOLD_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-BoldOblique.ttf");
+pub(crate) const MONO_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSansMono.ttf");
+pub(crate) const MONO_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSansMono-Bold.ttf");
 /// The booklet's math font: DejaVu's letters and symbols with the OpenType
 /// MATH table Typst needs for fractions, roots and scripts.
-pub const MATH: &[u8] = include_bytes!("../fonts/TeXGyreDejaVuMath.otf");
+pub(crate) const MATH: &[u8] = include_bytes!("../fonts/TeXGyreDejaVuMath.otf");
 
 /// Which family a piece of text is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     Sans,
     Mono,
     Math,
 }
 
 impl Family {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Family::Sans => "DejaVu Sans",
             Family::Mono => "DejaVu Sans Mono",
@@ -55,7 +55,7 @@ fn faces() -> &'static Faces {
 }
 
 /// Can every face of `family` draw `c`? Line breaks and tabs count as drawable.
-pub fn can_draw(family: Family, c: char) -> bool {
+pub(crate) fn can_draw(family: Family, c: char) -> bool {
     // Every face has printable ASCII; skipping the lookup keeps long texts fast.
     if matches!(c, '\n' | '\t' | '\r' | ' '..='~') {
         return true;
@@ -99,7 +99,7 @@ static MATH_MEMO: [AtomicU8; 0x10000] = [const { AtomicU8::new(UNKNOWN) }; 0x100
 
 /// Is every character of `text` one that [`can_draw`] accepts without a
 /// font lookup (printable ASCII, line breaks, tabs)? A fast path for long text.
-pub fn is_plain_ascii(text: &str) -> bool {
+pub(crate) fn is_plain_ascii(text: &str) -> bool {
     text.bytes()
         .all(|b| matches!(b, b'\n' | b'\t' | b'\r' | b' '..=b'~'))
 }

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 /// SHA-256 over the parts joined with NUL separators, so `("ab","c")` and
 /// `("a","bc")` differ.
-pub fn digest(parts: &[&str]) -> [u8; 32] {
+pub(crate) fn digest(parts: &[&str]) -> [u8; 32] {
     let mut h = Sha256::new();
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
@@ -19,13 +19,13 @@ pub fn digest(parts: &[&str]) -> [u8; 32] {
 }
 
 /// The first 8 bytes of [`digest`] as a big-endian integer.
-pub fn hash64(parts: &[&str]) -> u64 {
+pub(crate) fn hash64(parts: &[&str]) -> u64 {
     let d = digest(parts);
     u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
 /// A permanent positive 63-bit id (for notetype fields and templates).
-pub fn id63(parts: &[&str]) -> i64 {
+pub(crate) fn id63(parts: &[&str]) -> i64 {
     (hash64(parts) >> 1) as i64
 }
 

@@ -8,12 +8,12 @@ use pulldown_cmark::Options;
 /// The Markdown extensions a bank uses: CommonMark plus tables, and
 /// formulas in `$…$` (inline) and `$$…$$` (display), written in LaTeX. A
 /// dollar sign that is not a formula is written `\$`.
-pub fn markdown_options() -> Options {
+pub(crate) fn markdown_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_MATH
 }
 
 /// The question id a cross-reference link points at: `#id` (an id is a
 /// lowercase slug, so nothing else starting with `#` is one).
-pub fn xref_target(dest: &str) -> Option<&str> {
+pub(crate) fn xref_target(dest: &str) -> Option<&str> {
     dest.strip_prefix('#').filter(|id| !id.is_empty())
 }

@@ -20,15 +20,15 @@ use serde::Serialize;
 
 /// How deeply a formula's groups, fractions and scripts may nest: real
 /// formulas use a handful; far deeper ones would exhaust the typesetter.
-pub const MAX_DEPTH: usize = 24;
+pub(crate) const MAX_DEPTH: usize = 24;
 
 /// The longest formula, in bytes of LaTeX.
-pub const MAX_LEN: usize = 2_000;
+pub(crate) const MAX_LEN: usize = 2_000;
 
 /// One piece of a formula. Serialised with `m` naming the variant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "m", rename_all = "kebab-case")]
-pub enum Node {
+pub(crate) enum Node {
     /// Pieces in a row.
     Seq {
         items: Vec<Node>,
@@ -100,7 +100,7 @@ pub enum Node {
 
 /// A formula that cannot be typeset, with the reason in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MathError(pub String);
+pub(crate) struct MathError(pub(crate) String);
 
 impl std::fmt::Display for MathError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -149,7 +149,7 @@ fn commands(latex: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Parse one formula's LaTeX into its tree.
-pub fn parse(latex: &str) -> Result<Node, MathError> {
+pub(crate) fn parse(latex: &str) -> Result<Node, MathError> {
     if latex.trim().is_empty() {
         return Err(MathError("an empty formula".into()));
     }
@@ -378,7 +378,7 @@ fn em(d: Dimension) -> f32 {
         DimensionUnit::Mm => d.value * 0.2845,
         DimensionUnit::Cm => d.value * 2.845,
         DimensionUnit::In => d.value * 7.227,
-        _ => 0.0,
+        DimensionUnit::Sp => 0.0,
     };
     // Rounded, so the same formula always serialises the same.
     (value.clamp(-4.0, 4.0) * 1000.0).round() / 1000.0
@@ -389,14 +389,16 @@ fn font_name(font: Option<Font>) -> Result<&'static str, MathError> {
         None | Some(Font::Italic) => "italic",
         Some(Font::UpRight) => "upright",
         Some(Font::Bold) => "bold-upright",
-        Some(Font::BoldItalic) | Some(Font::BoldSymbol) => "bold",
+        Some(Font::BoldItalic | Font::BoldSymbol) => "bold",
         Some(Font::DoubleStruck) => "bb",
-        Some(Font::Script) | Some(Font::BoldScript) => "cal",
-        Some(Font::Fraktur) | Some(Font::BoldFraktur) => "frak",
-        Some(Font::SansSerif)
-        | Some(Font::SansSerifItalic)
-        | Some(Font::BoldSansSerif)
-        | Some(Font::SansSerifBoldItalic) => "sans",
+        Some(Font::Script | Font::BoldScript) => "cal",
+        Some(Font::Fraktur | Font::BoldFraktur) => "frak",
+        Some(
+            Font::SansSerif
+            | Font::SansSerifItalic
+            | Font::BoldSansSerif
+            | Font::SansSerifBoldItalic,
+        ) => "sans",
         Some(Font::Monospace) => "mono",
         Some(_) => return Err(MathError("a font the booklet cannot set".into())),
     })
@@ -443,7 +445,7 @@ fn content_node(content: Content<'_>) -> Result<Node, MathError> {
 
 /// Every character a formula draws, and whether in the math font (`true`)
 /// or the text font (`\text{…}`).
-pub fn characters(node: &Node, out: &mut Vec<(char, bool)>) {
+pub(crate) fn characters(node: &Node, out: &mut Vec<(char, bool)>) {
     let mut add = |text: &str, math: bool| out.extend(text.chars().map(|c| (c, math)));
     match node {
         Node::Seq { items } => items.iter().for_each(|n| characters(n, out)),

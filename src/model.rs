@@ -45,32 +45,27 @@ pub struct Media {
 }
 
 impl Media {
-    pub fn insert(&mut self, name: impl Into<String>, bytes: Arc<[u8]>) {
+    pub(crate) fn insert(&mut self, name: impl Into<String>, bytes: Arc<[u8]>) {
         let name = name.into();
         let hashed = media_name(&name, &bytes);
         self.files.insert(name, (bytes, hashed));
     }
 
     /// The bytes of `media/<name>`, if it was read.
-    pub fn get(&self, name: &str) -> Option<&Arc<[u8]>> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<[u8]>> {
         self.files.get(name).map(|(bytes, _)| bytes)
     }
 
     /// The name `media/<name>` travels under in the deck
     /// ([`media_name`]).
-    pub fn hashed_name(&self, name: &str) -> Option<&str> {
+    pub(crate) fn hashed_name(&self, name: &str) -> Option<&str> {
         self.files.get(name).map(|(_, hashed)| hashed.as_str())
-    }
-
-    /// The file names, in order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
     }
 }
 
 /// The content-hashed file name a figure gets in the deck's package: its stem, the
 /// first 6 bytes of its SHA-256 in hex, its extension.
-pub fn media_name(file_name: &str, bytes: &[u8]) -> String {
+pub(crate) fn media_name(file_name: &str, bytes: &[u8]) -> String {
     let digest = hex::encode(&Sha256::digest(bytes)[..6]);
     match file_name.rsplit_once('.') {
         Some((stem, ext)) => format!("{stem}-{digest}.{ext}"),
@@ -117,9 +112,9 @@ pub struct Question {
     /// Source file (content root joined with section dir and file name).
     pub path: PathBuf,
     /// 1-based line of the front matter's `id` key (or line 1).
-    pub id_line: usize,
+    pub(crate) id_line: usize,
     /// 1-based line of the `# ` title.
-    pub title_line: usize,
+    pub(crate) title_line: usize,
     pub plain: Part,
     pub technical: Part,
     pub example: Part,
@@ -135,7 +130,7 @@ impl Question {
         ]
     }
 
-    pub fn part(&self, kind: PartKind) -> &Part {
+    pub(crate) fn part(&self, kind: PartKind) -> &Part {
         match kind {
             PartKind::Plain => &self.plain,
             PartKind::Technical => &self.technical,
@@ -153,7 +148,7 @@ pub enum PartKind {
 }
 
 impl PartKind {
-    pub const ALL: [PartKind; 3] = [PartKind::Plain, PartKind::Technical, PartKind::Example];
+    pub(crate) const ALL: [PartKind; 3] = [PartKind::Plain, PartKind::Technical, PartKind::Example];
 
     /// The `## ` heading that introduces the part in a question file.
     pub fn heading(self) -> &'static str {
@@ -164,7 +159,7 @@ impl PartKind {
         }
     }
 
-    pub fn from_heading(text: &str) -> Option<PartKind> {
+    pub(crate) fn from_heading(text: &str) -> Option<PartKind> {
         PartKind::ALL.into_iter().find(|k| k.heading() == text)
     }
 }
@@ -175,12 +170,12 @@ pub struct Part {
     /// Markdown body, trimmed, with LF line endings.
     pub markdown: String,
     /// 1-based line of the part's `## ` heading.
-    pub heading_line: usize,
+    pub(crate) heading_line: usize,
     /// 1-based line where the body's first character sits in the file.
-    pub body_line: usize,
+    pub(crate) body_line: usize,
     /// Byte range of the body in the loaded text (BOM removed, CRLF turned into LF).
     /// `apply-csv` replaces exactly this range.
-    pub body_range: std::ops::Range<usize>,
+    pub(crate) body_range: std::ops::Range<usize>,
 }
 
 impl Bank {
@@ -219,13 +214,13 @@ impl Bank {
     }
 
     /// The lock file beside the bank: `<root>/bank.lock`.
-    pub fn lock_path(&self) -> PathBuf {
+    pub(crate) fn lock_path(&self) -> PathBuf {
         self.root.join("bank.lock")
     }
 
     /// Resolve a figure reference (`media/name.svg`) to its file, if it is a
     /// plain name inside the media folder.
-    pub fn figure_path(&self, reference: &str) -> Option<PathBuf> {
+    pub(crate) fn figure_path(&self, reference: &str) -> Option<PathBuf> {
         let name = reference.strip_prefix("media/")?;
         if name.is_empty() || name.contains('/') || name.contains('\\') || name.starts_with('.') {
             return None;
@@ -236,7 +231,7 @@ impl Bank {
     /// The bytes of the figure `reference` (`media/name.svg`), as the
     /// loader read them; `None` when it is not a plain name inside the media
     /// folder or was not readable (the checker reports why).
-    pub fn figure_bytes(&self, reference: &str) -> Option<Arc<[u8]>> {
+    pub(crate) fn figure_bytes(&self, reference: &str) -> Option<Arc<[u8]>> {
         self.figure_path(reference)?;
         self.media.get(reference.strip_prefix("media/")?).cloned()
     }

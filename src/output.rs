@@ -16,7 +16,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// the temporary file. If `fill` fails, the temporary file is removed and the
 /// previous file at `path` is untouched. The new file keeps the permissions
 /// of the file it replaces; a new file gets `rw-r--r--`.
-pub fn write_atomic_with(
+pub(crate) fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
 ) -> Result<()> {
@@ -25,14 +25,14 @@ pub fn write_atomic_with(
 
 /// A complete output waiting in its temporary file beside `path`: nothing
 /// at `path` has changed yet. Dropping it removes the temporary file.
-pub struct PendingOutput {
+pub(crate) struct PendingOutput {
     tmp: tempfile::NamedTempFile,
     path: std::path::PathBuf,
 }
 
 impl PendingOutput {
     /// Fail if the place of this output cannot take a file: a folder is there.
-    pub fn check_place(&self) -> Result<()> {
+    pub(crate) fn check_place(&self) -> Result<()> {
         match std::fs::symlink_metadata(&self.path) {
             Ok(meta) if meta.is_dir() => anyhow::bail!(
                 "cannot replace {}: a folder is in its place; move it away",
@@ -43,7 +43,7 @@ impl PendingOutput {
     }
 
     /// Rename the finished file into place.
-    pub fn commit(self) -> Result<()> {
+    pub(crate) fn commit(self) -> Result<()> {
         self.tmp
             .persist(&self.path)
             .with_context(|| format!("cannot replace {}", self.path.display()))?;
@@ -55,7 +55,7 @@ impl PendingOutput {
 /// file, but leave `path` alone until [`PendingOutput::commit`]. An exporter
 /// that also updates another file (the Anki lock) prepares its output first,
 /// so an unwritable output folder fails before anything has changed.
-pub fn prepare_atomic(
+pub(crate) fn prepare_atomic(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
 ) -> Result<PendingOutput> {
@@ -88,15 +88,15 @@ pub fn prepare_atomic(
 }
 
 /// The name every temporary file or folder qbank writes starts with.
-pub const TEMP_PREFIX: &str = ".qbank-";
+pub(crate) const TEMP_PREFIX: &str = ".qbank-";
 /// ... and ends with.
-pub const TEMP_SUFFIX: &str = ".tmp";
+pub(crate) const TEMP_SUFFIX: &str = ".tmp";
 
 /// Remove qbank's temporary files and folders in `dir` older than `age`:
 /// what a killed build (power cut, SIGKILL) left behind. Younger ones may
 /// belong to a build still running and are left alone. Returns how many
 /// were removed; failures to remove are ignored (the next build tries again).
-pub fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
+pub(crate) fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
@@ -199,14 +199,14 @@ mod tests {
         for p in [&young, &output, &other] {
             std::fs::write(p, "x").unwrap();
         }
-        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_hours(1);
         for p in [&old_file, &old_dir, &output, &other] {
             std::fs::File::open(p)
                 .unwrap()
                 .set_modified(hour_ago)
                 .unwrap();
         }
-        let removed = remove_stale_temporaries(dir.path(), std::time::Duration::from_secs(600));
+        let removed = remove_stale_temporaries(dir.path(), std::time::Duration::from_mins(10));
         assert_eq!(removed, 2);
         assert!(!old_file.exists() && !old_dir.exists());
         assert!(young.exists() && output.exists() && other.exists());

@@ -85,7 +85,7 @@ const UNITS: &[&str] = &[
 ];
 
 /// `text` with the ties and dashes above; borrowed when nothing changes.
-pub fn refine(text: &str) -> Cow<'_, str> {
+pub(crate) fn refine(text: &str) -> Cow<'_, str> {
     if !text.bytes().any(|b| b.is_ascii_digit()) && !text.contains(EM_DASH) {
         return Cow::Borrowed(text);
     }

@@ -4,7 +4,10 @@
 use crate::catalogue::Figure;
 use crate::math::{dot, least_squares, legendre, normal_tail, Rng};
 use crate::plot::{Axis, Plot};
-use crate::svg::*;
+use crate::svg::{
+    Font, Svg, BLUE, GREEN, GRID, INK, LABEL, MUTED, ORANGE, ORANGE_FILL, PANEL, SMALL, TITLE,
+    WIDTH,
+};
 
 // ---------------------------------------------------------------------------
 // Overfitting: training and validation loss during gradient descent.
@@ -184,7 +187,9 @@ fn bv_truth(x: f64) -> f64 {
 fn bias_variance_by_degree(max_degree: usize) -> Vec<(f64, f64, f64)> {
     let (n_train, noise, sets) = (30, 0.3, 400);
     let truth = bv_truth;
-    let test_x: Vec<f64> = (0..101).map(|i| -1.0 + 2.0 * i as f64 / 100.0).collect();
+    let test_x: Vec<f64> = (0..101)
+        .map(|i| -1.0 + 2.0 * f64::from(i) / 100.0)
+        .collect();
     let mut rng = Rng::new(11);
     let data: Vec<Vec<(f64, f64)>> = (0..sets)
         .map(|_| {
@@ -192,8 +197,8 @@ fn bias_variance_by_degree(max_degree: usize) -> Vec<(f64, f64, f64)> {
             // spread readings), so no fit is left to extrapolate over a gap.
             (0..n_train)
                 .map(|i| {
-                    let slice = 2.0 / n_train as f64;
-                    let x = -1.0 + slice * (i as f64 + rng.uniform());
+                    let slice = 2.0 / f64::from(n_train);
+                    let x = -1.0 + slice * (f64::from(i) + rng.uniform());
                     (x, truth(x) + noise * rng.normal())
                 })
                 .collect()
@@ -217,13 +222,13 @@ fn bias_variance_by_degree(max_degree: usize) -> Vec<(f64, f64, f64)> {
             let mut bias2 = 0.0;
             let mut variance = 0.0;
             for (i, &x) in test_x.iter().enumerate() {
-                let mean = predictions.iter().map(|p| p[i]).sum::<f64>() / sets as f64;
+                let mean = predictions.iter().map(|p| p[i]).sum::<f64>() / f64::from(sets);
                 bias2 += (mean - truth(x)).powi(2);
                 variance += predictions
                     .iter()
                     .map(|p| (p[i] - mean).powi(2))
                     .sum::<f64>()
-                    / sets as f64;
+                    / f64::from(sets);
             }
             let n = test_x.len() as f64;
             (degree as f64, bias2 / n, variance / n)
@@ -337,7 +342,7 @@ fn binormal_curves(mean: f64, spread: f64, rate: f64) -> Curves {
     let (mut last_fpr, mut last_tpr) = (0.0, 0.0);
     let steps = 24_000;
     for i in 0..=steps {
-        let t = 14.0 - 22.0 * i as f64 / steps as f64;
+        let t = 14.0 - 22.0 * f64::from(i) / f64::from(steps);
         let tpr = normal_tail((t - mean) / spread);
         let fpr = normal_tail(t);
         let precision = rate * tpr / (rate * tpr + (1.0 - rate) * fpr);

@@ -3,7 +3,10 @@
 //! latency totals) are computed here, never typed twice.
 
 use crate::catalogue::Figure;
-use crate::svg::*;
+use crate::svg::{
+    num, text_width, Font, Svg, BLUE, BLUE_FILL, GREEN, GREEN_FILL, GREY_FILL, GRID, INK, LABEL,
+    MUTED, ORANGE, ORANGE_FILL, PANEL, PURPLE, PURPLE_FILL, SMALL, TITLE, WIDTH,
+};
 
 /// A box with a bold first line and smaller lines under it.
 #[allow(clippy::too_many_arguments)]
@@ -69,16 +72,16 @@ fn grouped(n: u64) -> String {
 pub fn confusion_matrix() -> Figure {
     // The spam filter of the plain-English answer: 1,000 emails, 100 spam.
     let (tp, fn_, fp, tn) = (90u32, 10u32, 30u32, 870u32);
-    let precision = tp as f64 / (tp + fp) as f64;
-    let recall = tp as f64 / (tp + fn_) as f64;
+    let precision = f64::from(tp) / f64::from(tp + fp);
+    let recall = f64::from(tp) / f64::from(tp + fn_);
     let f1 = 2.0 * precision * recall / (precision + recall);
-    let fpr = fp as f64 / (fp + tn) as f64;
+    let fpr = f64::from(fp) / f64::from(fp + tn);
     let total = tp + fn_ + fp + tn;
 
     let mut svg = Svg::new("confusion-matrix", 500.0);
     title(
         &mut svg,
-        &format!("Spam filter on {} emails", grouped(total as u64)),
+        &format!("Spam filter on {} emails", grouped(u64::from(total))),
     );
     let (left, top, cell_w, cell_h) = (130.0, 120.0, 190.0, 96.0);
     let head = Font::new(LABEL).bold();

@@ -136,8 +136,8 @@ mod tests {
 
     #[test]
     fn least_squares_recovers_a_line() {
-        let rows: Vec<Vec<f64>> = (0..5).map(|i| vec![1.0, i as f64]).collect();
-        let y: Vec<f64> = (0..5).map(|i| 2.0 + 3.0 * i as f64).collect();
+        let rows: Vec<Vec<f64>> = (0..5).map(|i| vec![1.0, f64::from(i)]).collect();
+        let y: Vec<f64> = (0..5).map(|i| 2.0 + 3.0 * f64::from(i)).collect();
         let w = least_squares(&rows, &y, 0.0);
         assert!((w[0] - 2.0).abs() < 1e-9 && (w[1] - 3.0).abs() < 1e-9);
     }

@@ -66,13 +66,14 @@ pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
     let units: f64 = text
         .chars()
         .map(|c| {
-            face.glyph_index(c)
-                .and_then(|g| face.glyph_hor_advance(g))
-                .unwrap_or_else(|| panic!("DejaVu Sans cannot draw {c:?} in {text:?}"))
-                as f64
+            f64::from(
+                face.glyph_index(c)
+                    .and_then(|g| face.glyph_hor_advance(g))
+                    .unwrap_or_else(|| panic!("DejaVu Sans cannot draw {c:?} in {text:?}")),
+            )
         })
         .sum();
-    units * size / face.units_per_em() as f64
+    units * size / f64::from(face.units_per_em())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

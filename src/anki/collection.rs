@@ -54,58 +54,58 @@ CREATE INDEX ix_notes_csum ON notes (csum);
 
 /// The single `col` row.
 #[derive(Debug, Clone)]
-pub struct ColRow {
+pub(crate) struct ColRow {
     /// Collection creation, Unix seconds.
-    pub crt: i64,
+    pub(crate) crt: i64,
     /// Last modification, milliseconds.
-    pub mtime_ms: i64,
+    pub(crate) mtime_ms: i64,
     /// Last schema change, milliseconds.
-    pub scm: i64,
-    pub conf: String,
-    pub models: String,
-    pub decks: String,
-    pub dconf: String,
+    pub(crate) scm: i64,
+    pub(crate) conf: String,
+    pub(crate) models: String,
+    pub(crate) decks: String,
+    pub(crate) dconf: String,
 }
 
 /// One `notes` row.
 #[derive(Debug, Clone)]
-pub struct NoteRow {
-    pub id: i64,
-    pub guid: String,
-    pub notetype_id: i64,
+pub(crate) struct NoteRow {
+    pub(crate) id: i64,
+    pub(crate) guid: String,
+    pub(crate) notetype_id: i64,
     /// Seconds, from the lock.
-    pub mtime: i64,
+    pub(crate) mtime: i64,
     /// `" tag1 tag2 "`.
-    pub tags: String,
+    pub(crate) tags: String,
     /// Fields joined with U+001F.
-    pub fields: String,
+    pub(crate) fields: String,
     /// Sort field: the Question with HTML stripped.
-    pub sort_field: String,
-    pub checksum: i64,
+    pub(crate) sort_field: String,
+    pub(crate) checksum: i64,
 }
 
 /// One `cards` row: always a new card.
 #[derive(Debug, Clone)]
-pub struct CardRow {
-    pub id: i64,
-    pub note_id: i64,
-    pub deck_id: i64,
+pub(crate) struct CardRow {
+    pub(crate) id: i64,
+    pub(crate) note_id: i64,
+    pub(crate) deck_id: i64,
     /// Template ord.
-    pub ord: u16,
-    pub mtime: i64,
+    pub(crate) ord: u16,
+    pub(crate) mtime: i64,
     /// New-card position.
-    pub due: i64,
+    pub(crate) due: i64,
 }
 
 /// Anki's first-field checksum: the first 8 hex digits of SHA-1 of the
 /// field's text (HTML already stripped), as an integer.
-pub fn field_checksum(stripped: &str) -> i64 {
+pub(crate) fn field_checksum(stripped: &str) -> i64 {
     let digest = Sha1::digest(stripped.as_bytes());
-    u32::from_be_bytes(digest[..4].try_into().expect("4 bytes")) as i64
+    i64::from(u32::from_be_bytes(digest[..4].try_into().expect("4 bytes")))
 }
 
 /// Anki's tag column format: space-separated with a space at each end.
-pub fn tags_column(tags: &[String]) -> String {
+pub(crate) fn tags_column(tags: &[String]) -> String {
     if tags.is_empty() {
         String::new()
     } else {
@@ -114,7 +114,12 @@ pub fn tags_column(tags: &[String]) -> String {
 }
 
 /// Write the collection and return the database file's bytes.
-pub fn write_collection(col: &ColRow, notes: &[NoteRow], cards: &[CardRow]) -> Result<Vec<u8>> {
+#[cfg(test)]
+pub(crate) fn write_collection(
+    col: &ColRow,
+    notes: &[NoteRow],
+    cards: &[CardRow],
+) -> Result<Vec<u8>> {
     let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
     let path = dir.path().join("collection.anki2");
     write_collection_file(&path, col, notes, cards)?;
@@ -123,7 +128,8 @@ pub fn write_collection(col: &ColRow, notes: &[NoteRow], cards: &[CardRow]) -> R
 }
 
 /// Write the collection as a new database file at `path`.
-pub fn write_collection_file(
+#[cfg(test)]
+pub(crate) fn write_collection_file(
     path: &std::path::Path,
     col: &ColRow,
     notes: &[NoteRow],
@@ -143,13 +149,13 @@ pub fn write_collection_file(
 /// inside one transaction, then the `col` row and the indexes on [`finish`].
 ///
 /// [`finish`]: CollectionWriter::finish
-pub struct CollectionWriter {
+pub(crate) struct CollectionWriter {
     db: Connection,
 }
 
 impl CollectionWriter {
     /// Create a new, empty collection file at `path`.
-    pub fn create(path: &std::path::Path) -> Result<CollectionWriter> {
+    pub(crate) fn create(path: &std::path::Path) -> Result<CollectionWriter> {
         let db = Connection::open(path).context("cannot create the collection database")?;
         // 64 KiB pages: a note's fields (2–5 KB of HTML) leave most of a
         // 4 KiB page empty, so big pages make the file a third smaller.
@@ -162,7 +168,7 @@ impl CollectionWriter {
         Ok(CollectionWriter { db })
     }
 
-    pub fn insert_note(&mut self, n: &NoteRow) -> Result<()> {
+    pub(crate) fn insert_note(&mut self, n: &NoteRow) -> Result<()> {
         self.db
             .prepare_cached("INSERT INTO notes VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, 0, '')")?
             .execute(params![
@@ -178,7 +184,7 @@ impl CollectionWriter {
         Ok(())
     }
 
-    pub fn insert_card(&mut self, c: &CardRow) -> Result<()> {
+    pub(crate) fn insert_card(&mut self, c: &CardRow) -> Result<()> {
         self.db
             .prepare_cached(
                 "INSERT INTO cards VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, 0, ?6, 0, 0, 0, 0, 0, 0, 0, 0, '')",
@@ -188,7 +194,7 @@ impl CollectionWriter {
     }
 
     /// Add the `col` row and the indexes, commit and close the file.
-    pub fn finish(self, col: &ColRow) -> Result<()> {
+    pub(crate) fn finish(self, col: &ColRow) -> Result<()> {
         self.db.execute(
             "INSERT INTO col VALUES (1, ?1, ?2, ?3, 11, 0, 0, 0, ?4, ?5, ?6, ?7, '{}')",
             params![

@@ -14,29 +14,29 @@ const WINDOW_START_MS: i64 = 1_262_304_000_000;
 const WINDOW_LEN_MS: i64 = 315_532_800_000;
 
 /// A timestamp-like id for `parts`, always inside the past window.
-pub fn past_millis(parts: &[&str]) -> i64 {
+pub(crate) fn past_millis(parts: &[&str]) -> i64 {
     WINDOW_START_MS + (hash64(parts) % WINDOW_LEN_MS as u64) as i64
 }
 
 /// Hands out ids of one kind (notes, cards…) and never the same one twice:
 /// a clash (astronomically rare) moves to the next free millisecond.
 #[derive(Debug, Default)]
-pub struct IdAllocator {
+pub(crate) struct IdAllocator {
     taken: BTreeSet<i64>,
 }
 
 impl IdAllocator {
-    pub fn new() -> IdAllocator {
+    pub(crate) fn new() -> IdAllocator {
         IdAllocator::default()
     }
 
     /// Reserve an id (e.g. Anki's default deck 1) so it is never handed out.
-    pub fn reserve(&mut self, id: i64) {
+    pub(crate) fn reserve(&mut self, id: i64) {
         self.taken.insert(id);
     }
 
     /// The id for `parts`, or the next free one after it.
-    pub fn allocate(&mut self, parts: &[&str]) -> i64 {
+    pub(crate) fn allocate(&mut self, parts: &[&str]) -> i64 {
         let mut id = past_millis(parts);
         while !self.taken.insert(id) {
             id = if id + 1 >= WINDOW_START_MS + WINDOW_LEN_MS {

@@ -11,12 +11,12 @@
 //! what Anki stores for it changes, so a re-import updates exactly the
 //! edited notes. A question that left the bank ships retired, from the lock.
 
-pub mod collection;
-pub mod ids;
+mod collection;
+mod ids;
 pub mod lock;
 pub mod note;
-pub mod package;
-pub mod schema;
+mod package;
+mod schema;
 pub mod templates;
 pub mod theme;
 
@@ -63,7 +63,7 @@ impl Default for AnkiExporter {
 impl AnkiExporter {
     /// The deck exporter; with `locked`, a build that would change
     /// `bank.lock` fails instead ([`ExportError::LockOutdated`]).
-    pub fn new(locked: bool) -> AnkiExporter {
+    pub(crate) fn new(locked: bool) -> AnkiExporter {
         AnkiExporter {
             css: templates::CSS.to_string(),
             locked,
@@ -582,7 +582,7 @@ mod tests {
         all.push(ids.parent);
         assert_eq!(all.len(), 3);
         assert!(!all.contains(&DEFAULT_DECK_ID));
-        all.sort();
+        all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), 3);
         assert_eq!(ids.parent, again.parent);

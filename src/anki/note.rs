@@ -42,7 +42,7 @@ pub const FIELD_NAMES: [&str; 7] = [
 ];
 
 /// Index of the `Notice` field in [`FIELD_NAMES`].
-pub const NOTICE_FIELD: usize = 5;
+pub(crate) const NOTICE_FIELD: usize = 5;
 
 /// A figure a note shows, under the content-hashed name it gets in Anki.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub struct NoteContent {
     /// Figures referenced by the fields, sorted by name, without repeats.
     pub media: Vec<MediaFile>,
     /// Hex SHA-256 over GUID, fields, tags and media (see [`content_hash`]).
-    pub hash: String,
+    pub(crate) hash: String,
 }
 
 impl NoteContent {
@@ -99,7 +99,7 @@ impl NoteContent {
 
 /// The question's tags plus its section, as `<bank id>::<tag>` and
 /// `<bank id>::section::<section id>`.
-pub fn anki_tags(bank_id: &str, section: &Section, question: &Question) -> Vec<String> {
+pub(crate) fn anki_tags(bank_id: &str, section: &Section, question: &Question) -> Vec<String> {
     let mut tags: Vec<String> = question
         .tags
         .iter()
@@ -117,7 +117,12 @@ pub fn anki_tags(bank_id: &str, section: &Section, question: &Question) -> Vec<S
 /// Since a note holds only authored content and permanent ids, the hash moves
 /// only when an author edits the question (or moves it to another section,
 /// whose permanent id is one of its tags).
-pub fn content_hash(guid: &str, fields: &[String], tags: &[String], media: &[MediaFile]) -> String {
+pub(crate) fn content_hash(
+    guid: &str,
+    fields: &[String],
+    tags: &[String],
+    media: &[MediaFile],
+) -> String {
     let mut h = Sha256::new();
     let mut item = |bytes: &[u8]| {
         h.update((bytes.len() as u64).to_be_bytes());
@@ -137,7 +142,7 @@ pub fn content_hash(guid: &str, fields: &[String], tags: &[String], media: &[Med
 }
 
 /// HTML-escape text (`& < > "`).
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -191,7 +196,7 @@ impl TableLabels {
         use pulldown_cmark::{Alignment, TagEnd};
         match &event {
             Event::Start(Tag::Table(alignments)) => {
-                self.alignments = alignments.clone();
+                self.alignments.clone_from(alignments);
                 self.labels.clear();
             }
             Event::Start(Tag::TableHead) => self.in_head = true,
@@ -283,9 +288,8 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
             Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
             other => other,
         };
-        let event = match table.see(event) {
-            Some(event) => event,
-            None => continue,
+        let Some(event) = table.see(event) else {
+            continue;
         };
         if let Some((name, alt)) = figure.as_mut() {
             match event {
@@ -295,7 +299,7 @@ pub fn render_markdown(bank: &Bank, markdown: &str, media: &mut Vec<MediaFile>) 
                     figure = None;
                 }
                 Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
-                    alt.push_str(&t)
+                    alt.push_str(&t);
                 }
                 Event::SoftBreak | Event::HardBreak => alt.push(' '),
                 _ => {}
@@ -390,7 +394,7 @@ pub fn render_inline(markdown: &str) -> String {
 
 /// Strip HTML tags and decode the entities [`escape`] writes: the text Anki
 /// uses for `sfld` and `csum`.
-pub fn strip_html(html: &str) -> String {
+pub(crate) fn strip_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

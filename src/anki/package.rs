@@ -5,7 +5,7 @@
 //! temporary file), so a large deck is never held whole in memory.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read, Seek, Write};
+use std::io::{Read, Seek, Write};
 
 use anyhow::{bail, Context, Result};
 use zip::write::SimpleFileOptions;
@@ -19,14 +19,15 @@ use super::note::MediaFile;
 const DEFLATE_LEVEL: i64 = 4;
 
 /// Zip the collection and the media (sorted by name, without repeats).
-pub fn write_package(collection: &[u8], media: &[MediaFile]) -> Result<Vec<u8>> {
-    let mut out = Cursor::new(Vec::new());
+#[cfg(test)]
+pub(crate) fn write_package(collection: &[u8], media: &[MediaFile]) -> Result<Vec<u8>> {
+    let mut out = std::io::Cursor::new(Vec::new());
     write_package_to(&mut out, &mut &collection[..], media)?;
     Ok(out.into_inner())
 }
 
 /// Zip the collection, read from `collection`, and the media into `out`.
-pub fn write_package_to<W: Write + Seek>(
+pub(crate) fn write_package_to<W: Write + Seek>(
     out: W,
     collection: &mut impl Read,
     media: &[MediaFile],
@@ -62,7 +63,7 @@ pub fn write_package_to<W: Write + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
+    use std::io::{Cursor, Read};
 
     fn media() -> Vec<MediaFile> {
         vec![MediaFile {

@@ -9,101 +9,102 @@ use serde::{Deserialize, Serialize};
 
 /// One notetype as stored in `col.models`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notetype {
-    pub id: i64,
-    pub name: String,
+pub(crate) struct Notetype {
+    pub(crate) id: i64,
+    pub(crate) name: String,
     /// 0 = standard (not cloze).
     #[serde(rename = "type")]
-    pub kind: u8,
+    pub(crate) kind: u8,
     /// Seconds; Anki applies an incoming notetype only when this is newer.
     #[serde(rename = "mod")]
-    pub mtime: i64,
-    pub usn: i32,
+    pub(crate) mtime: i64,
+    pub(crate) usn: i32,
     /// Index of the sort field (the Question).
-    pub sortf: u16,
+    pub(crate) sortf: u16,
     /// The notetype's default deck.
-    pub did: i64,
-    pub tmpls: Vec<Template>,
-    pub flds: Vec<Field>,
-    pub css: String,
+    pub(crate) did: i64,
+    pub(crate) tmpls: Vec<Template>,
+    pub(crate) flds: Vec<Field>,
+    pub(crate) css: String,
     #[serde(rename = "latexPre")]
-    pub latex_pre: String,
+    pub(crate) latex_pre: String,
     #[serde(rename = "latexPost")]
-    pub latex_post: String,
-    pub latexsvg: bool,
+    pub(crate) latex_post: String,
+    pub(crate) latexsvg: bool,
     /// Card requirements: `[ord, "any", [field ords]]` per template.
-    pub req: Vec<(u16, String, Vec<u16>)>,
+    pub(crate) req: Vec<(u16, String, Vec<u16>)>,
 }
 
 /// One field of the notetype. `id` is permanent, so a later rename applies in place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Field {
-    pub name: String,
-    pub ord: u16,
-    pub sticky: bool,
-    pub rtl: bool,
-    pub font: String,
-    pub size: u16,
-    pub description: String,
+#[allow(clippy::struct_excessive_bools)] // Anki's own JSON: its flags are bools.
+pub(crate) struct Field {
+    pub(crate) name: String,
+    pub(crate) ord: u16,
+    pub(crate) sticky: bool,
+    pub(crate) rtl: bool,
+    pub(crate) font: String,
+    pub(crate) size: u16,
+    pub(crate) description: String,
     #[serde(rename = "plainText")]
-    pub plain_text: bool,
-    pub collapsed: bool,
+    pub(crate) plain_text: bool,
+    pub(crate) collapsed: bool,
     #[serde(rename = "excludeFromSearch")]
-    pub exclude_from_search: bool,
-    pub id: i64,
+    pub(crate) exclude_from_search: bool,
+    pub(crate) id: i64,
 }
 
 /// One card template. `id` is permanent, like a field's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Template {
-    pub name: String,
-    pub ord: u16,
-    pub qfmt: String,
-    pub afmt: String,
-    pub bqfmt: String,
-    pub bafmt: String,
-    pub did: Option<i64>,
-    pub bfont: String,
-    pub bsize: u8,
-    pub id: i64,
+pub(crate) struct Template {
+    pub(crate) name: String,
+    pub(crate) ord: u16,
+    pub(crate) qfmt: String,
+    pub(crate) afmt: String,
+    pub(crate) bqfmt: String,
+    pub(crate) bafmt: String,
+    pub(crate) did: Option<i64>,
+    pub(crate) bfont: String,
+    pub(crate) bsize: u8,
+    pub(crate) id: i64,
 }
 
 /// One deck as stored in `col.decks`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Deck {
-    pub id: i64,
+pub(crate) struct Deck {
+    pub(crate) id: i64,
     /// Full name, `Parent::Child`.
-    pub name: String,
+    pub(crate) name: String,
     /// Description shown on the deck's overview screen (HTML).
-    pub desc: String,
+    pub(crate) desc: String,
     #[serde(rename = "mod")]
-    pub mtime: i64,
-    pub usn: i32,
+    pub(crate) mtime: i64,
+    pub(crate) usn: i32,
     #[serde(rename = "lrnToday")]
-    pub lrn_today: [i64; 2],
+    pub(crate) lrn_today: [i64; 2],
     #[serde(rename = "revToday")]
-    pub rev_today: [i64; 2],
+    pub(crate) rev_today: [i64; 2],
     #[serde(rename = "newToday")]
-    pub new_today: [i64; 2],
+    pub(crate) new_today: [i64; 2],
     #[serde(rename = "timeToday")]
-    pub time_today: [i64; 2],
-    pub collapsed: bool,
+    pub(crate) time_today: [i64; 2],
+    pub(crate) collapsed: bool,
     #[serde(rename = "browserCollapsed")]
-    pub browser_collapsed: bool,
+    pub(crate) browser_collapsed: bool,
     /// 0: a normal deck (not filtered).
     #[serde(rename = "dyn")]
-    pub dynamic: u8,
+    pub(crate) dynamic: u8,
     /// The deck options group (`dconf`) id.
-    pub conf: i64,
+    pub(crate) conf: i64,
     #[serde(rename = "extendNew")]
-    pub extend_new: i64,
+    pub(crate) extend_new: i64,
     #[serde(rename = "extendRev")]
-    pub extend_rev: i64,
+    pub(crate) extend_rev: i64,
 }
 
 impl Deck {
     /// A normal deck using the options group `conf`, with empty daily counters.
-    pub fn new(id: i64, name: String, desc: String, mtime: i64, conf: i64) -> Deck {
+    pub(crate) fn new(id: i64, name: String, desc: String, mtime: i64, conf: i64) -> Deck {
         Deck {
             id,
             name,
@@ -126,67 +127,67 @@ impl Deck {
 
 /// A deck options group (`col.dconf`), Anki's defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeckConf {
-    pub id: i64,
+pub(crate) struct DeckConf {
+    pub(crate) id: i64,
     #[serde(rename = "mod")]
-    pub mtime: i64,
-    pub name: String,
-    pub usn: i32,
+    pub(crate) mtime: i64,
+    pub(crate) name: String,
+    pub(crate) usn: i32,
     #[serde(rename = "maxTaken")]
-    pub max_taken: i32,
-    pub autoplay: bool,
-    pub timer: u8,
-    pub replayq: bool,
-    pub new: NewConf,
-    pub rev: RevConf,
-    pub lapse: LapseConf,
+    pub(crate) max_taken: i32,
+    pub(crate) autoplay: bool,
+    pub(crate) timer: u8,
+    pub(crate) replayq: bool,
+    pub(crate) new: NewConf,
+    pub(crate) rev: RevConf,
+    pub(crate) lapse: LapseConf,
     #[serde(rename = "dyn")]
-    pub dynamic: bool,
+    pub(crate) dynamic: bool,
     /// Which new cards are gathered first (1: lowest position first).
     #[serde(rename = "newGatherPriority")]
-    pub new_gather_priority: u8,
+    pub(crate) new_gather_priority: u8,
     /// How gathered new cards are sorted (1: in the order gathered).
     #[serde(rename = "newSortOrder")]
-    pub new_sort_order: u8,
+    pub(crate) new_sort_order: u8,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewConf {
-    pub bury: bool,
-    pub delays: Vec<f32>,
+pub(crate) struct NewConf {
+    pub(crate) bury: bool,
+    pub(crate) delays: Vec<f32>,
     #[serde(rename = "initialFactor")]
-    pub initial_factor: u16,
-    pub ints: [u16; 3],
+    pub(crate) initial_factor: u16,
+    pub(crate) ints: [u16; 3],
     /// 1: new cards in order of their position (`due`).
-    pub order: u8,
+    pub(crate) order: u8,
     #[serde(rename = "perDay")]
-    pub per_day: u32,
+    pub(crate) per_day: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RevConf {
-    pub bury: bool,
-    pub ease4: f32,
+pub(crate) struct RevConf {
+    pub(crate) bury: bool,
+    pub(crate) ease4: f32,
     #[serde(rename = "ivlFct")]
-    pub ivl_fct: f32,
+    pub(crate) ivl_fct: f32,
     #[serde(rename = "maxIvl")]
-    pub max_ivl: u32,
+    pub(crate) max_ivl: u32,
     #[serde(rename = "perDay")]
-    pub per_day: u32,
+    pub(crate) per_day: u32,
     #[serde(rename = "hardFactor")]
-    pub hard_factor: f32,
+    pub(crate) hard_factor: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LapseConf {
-    pub delays: Vec<f32>,
+pub(crate) struct LapseConf {
+    pub(crate) delays: Vec<f32>,
     #[serde(rename = "leechAction")]
-    pub leech_action: u8,
+    pub(crate) leech_action: u8,
     #[serde(rename = "leechFails")]
-    pub leech_fails: u32,
+    pub(crate) leech_fails: u32,
     #[serde(rename = "minInt")]
-    pub min_int: u32,
-    pub mult: f32,
+    pub(crate) min_int: u32,
+    pub(crate) mult: f32,
 }
 
 impl Default for DeckConf {
@@ -236,7 +237,7 @@ impl DeckConf {
     /// question, each question's Plain English card before its Technical
     /// depth card. (Anki's default preset shows every Plain card of the
     /// day's batch before any Technical card.)
-    pub fn in_position_order(id: i64, name: String, mtime: i64) -> DeckConf {
+    pub(crate) fn in_position_order(id: i64, name: String, mtime: i64) -> DeckConf {
         DeckConf {
             id,
             name,
@@ -250,42 +251,43 @@ impl DeckConf {
 
 /// The collection settings (`col.conf`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ColConf {
+#[allow(clippy::struct_excessive_bools)] // Anki's own JSON: its flags are bools.
+pub(crate) struct ColConf {
     #[serde(rename = "activeDecks")]
-    pub active_decks: Vec<i64>,
+    pub(crate) active_decks: Vec<i64>,
     #[serde(rename = "curDeck")]
-    pub cur_deck: i64,
+    pub(crate) cur_deck: i64,
     #[serde(rename = "curModel")]
-    pub cur_model: i64,
+    pub(crate) cur_model: i64,
     /// The next new-card position Anki would hand out.
     #[serde(rename = "nextPos")]
-    pub next_pos: i64,
+    pub(crate) next_pos: i64,
     #[serde(rename = "newSpread")]
-    pub new_spread: u8,
+    pub(crate) new_spread: u8,
     #[serde(rename = "collapseTime")]
-    pub collapse_time: u32,
+    pub(crate) collapse_time: u32,
     #[serde(rename = "timeLim")]
-    pub time_lim: u32,
+    pub(crate) time_lim: u32,
     #[serde(rename = "estTimes")]
-    pub est_times: bool,
+    pub(crate) est_times: bool,
     #[serde(rename = "dueCounts")]
-    pub due_counts: bool,
+    pub(crate) due_counts: bool,
     #[serde(rename = "sortType")]
-    pub sort_type: String,
+    pub(crate) sort_type: String,
     #[serde(rename = "sortBackwards")]
-    pub sort_backwards: bool,
+    pub(crate) sort_backwards: bool,
     #[serde(rename = "addToCur")]
-    pub add_to_cur: bool,
+    pub(crate) add_to_cur: bool,
     #[serde(rename = "schedVer")]
-    pub sched_ver: u8,
+    pub(crate) sched_ver: u8,
 }
 
 /// `col.models`: notetypes keyed by their id as a string.
-pub type Models = BTreeMap<String, Notetype>;
+pub(crate) type Models = BTreeMap<String, Notetype>;
 /// `col.decks`: decks keyed by their id as a string.
-pub type Decks = BTreeMap<String, Deck>;
+pub(crate) type Decks = BTreeMap<String, Deck>;
 /// `col.dconf`: options groups keyed by their id as a string.
-pub type DeckConfs = BTreeMap<String, DeckConf>;
+pub(crate) type DeckConfs = BTreeMap<String, DeckConf>;
 
 #[cfg(test)]
 mod tests {

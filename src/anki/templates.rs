@@ -12,7 +12,7 @@ pub const PLAIN_CUE: &str = "Explain it to a non-technical interviewer";
 pub const TECHNICAL_CUE: &str = "Explain it to a senior ML engineer";
 
 /// The two card templates, in `ord` order: (name, front, back).
-pub fn card_templates() -> [(&'static str, String, String); 2] {
+pub(crate) fn card_templates() -> [(&'static str, String, String); 2] {
     [
         (
             "Plain English",
@@ -161,7 +161,7 @@ fn field_description(name: &str) -> &'static str {
 
 /// The notetype for `bank_id`, with permanent field and template ids derived
 /// from the bank id and their names. `mtime` comes from the lock.
-pub fn notetype(bank_id: &str, id: i64, name: &str, deck_id: i64, mtime: i64) -> Notetype {
+pub(crate) fn notetype(bank_id: &str, id: i64, name: &str, deck_id: i64, mtime: i64) -> Notetype {
     let flds = FIELD_NAMES
         .iter()
         .enumerate()
@@ -230,7 +230,7 @@ mod tests {
         ids.extend(a.tmpls.iter().map(|t| t.id));
         assert!(ids.iter().all(|&id| id > 0));
         let count = ids.len();
-        ids.sort();
+        ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), count);
         assert_eq!(a.flds, b.flds);

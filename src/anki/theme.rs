@@ -27,7 +27,7 @@ const REFUSED: [(&str, &str); 5] = [
 ];
 
 /// The theme's path in `root`.
-pub fn path(root: &Path) -> PathBuf {
+pub(crate) fn path(root: &Path) -> PathBuf {
     root.join(THEME_FILE)
 }
 
@@ -45,9 +45,8 @@ pub fn read(root: &Path) -> Result<Option<String>, Vec<Diagnostic>> {
             )])
         }
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => return Err(vec![Diagnostic::error(&path, 0, "is not UTF-8 text")]),
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(vec![Diagnostic::error(&path, 0, "is not UTF-8 text")]);
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let mut problems = Vec::new();
@@ -71,7 +70,7 @@ pub fn read(root: &Path) -> Result<Option<String>, Vec<Diagnostic>> {
 }
 
 /// The theme's problems, for `qbank check`.
-pub fn check(root: &Path) -> Vec<Diagnostic> {
+pub(crate) fn check(root: &Path) -> Vec<Diagnostic> {
     read(root).err().unwrap_or_default()
 }
 

@@ -61,17 +61,11 @@ pub(super) fn check_figure(
                         path,
                         line,
                         format!("figure `{dest}` leads outside the content folder (content/media/ is a symbolic link); keep figures inside the bank"),
-                    ))
+                    ));
                 }
                 Ok(m) if m.is_file() => {
                     let name = dest.trim_start_matches("media/");
-                    if !is_svg(&file) {
-                        diags.push(Diagnostic::error(
-                            path,
-                            line,
-                            format!("figure `{dest}` is not an SVG; figures are `.svg` files (draw it as SVG, or convert it)"),
-                        ));
-                    } else {
+                    if is_svg(&file) {
                         match figures.inspect(bank, name) {
                             // Not read: the loader reported why, at the file.
                             None => {}
@@ -95,6 +89,12 @@ pub(super) fn check_figure(
                                 }
                             }
                         }
+                    } else {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line,
+                            format!("figure `{dest}` is not an SVG; figures are `.svg` files (draw it as SVG, or convert it)"),
+                        ));
                     }
                 }
                 Ok(_) => diags.push(Diagnostic::error(

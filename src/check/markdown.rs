@@ -24,12 +24,12 @@ use crate::model::Bank;
 /// How many figures one question (or the intro) may show: each is drawn
 /// on its own in the booklet, so thousands in one file would make one
 /// small file take minutes and gigabytes to print.
-pub const MAX_FIGURES_SHOWN: usize = 10;
+const MAX_FIGURES_SHOWN: usize = 10;
 
 /// How many Markdown elements may be open inside each other. Real answers
 /// use a handful (a list in a list item, bold inside, a link); thousands
 /// would exhaust the booklet renderer's stack, and Typst stops at about 14 nested lists.
-pub const MAX_NESTING: usize = 16;
+const MAX_NESTING: usize = 16;
 
 /// The most columns a table may have: eight hyphenated 8 pt columns still fit
 /// side by side in the A5 booklet's text block; more would overprint.
@@ -41,7 +41,7 @@ pub const MAX_ALT_CHARS: usize = 600;
 
 /// Does `markdown` show anything a reader can see: a visible character in
 /// its text or code, or a figure?
-pub fn shows_something(markdown: &str) -> bool {
+pub(super) fn shows_something(markdown: &str) -> bool {
     let visible = |t: &str| {
         t.chars().any(|c| {
             !c.is_whitespace()
@@ -154,7 +154,7 @@ pub(super) fn check_markdown(
                             diags.push(Diagnostic::error(
                                 path,
                                 line_at(range.start),
-                                format!("cross-reference to `#{}`, which is no question's id; write `[](#id)` with the id from a question's front matter", id),
+                                format!("cross-reference to `#{id}`, which is no question's id; write `[](#id)` with the id from a question's front matter"),
                             ));
                         }
                     }

@@ -26,10 +26,8 @@ use crate::model::Bank;
 
 use figures::{check_unreferenced_media, Figures};
 use glyphs::check_text_glyphs;
-use markdown::{check_markdown, Body};
-pub use markdown::{
-    shows_something, MAX_ALT_CHARS, MAX_FIGURES_SHOWN, MAX_NESTING, MAX_TABLE_COLUMNS,
-};
+use markdown::{check_markdown, shows_something, Body};
+pub use markdown::{MAX_ALT_CHARS, MAX_TABLE_COLUMNS};
 
 /// Load and check the bank in `root`. Diagnostics come sorted by file and line.
 pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {

@@ -50,9 +50,9 @@ pub(super) struct SectionEntry {
 
 /// Rules from `bank.toml` that apply to every question file.
 #[derive(Debug, Clone, Default)]
-pub struct QuestionRules {
+pub(crate) struct QuestionRules {
     /// The tag vocabulary, when the bank declares one.
-    pub tags: Option<BTreeSet<String>>,
+    pub(crate) tags: Option<BTreeSet<String>>,
 }
 
 /// Is `date` a real calendar date written `YYYY-MM-DD`?
@@ -82,7 +82,7 @@ pub fn is_iso_date(date: &str) -> bool {
 }
 
 /// Is `s` a lowercase slug: `a-z0-9` words joined by single hyphens?
-pub fn is_slug(s: &str) -> bool {
+pub(crate) fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|w| {
             !w.is_empty()
@@ -92,7 +92,7 @@ pub fn is_slug(s: &str) -> bool {
 }
 
 /// The longest bank id (64 characters): it names the output files.
-pub const MAX_BANK_ID_CHARS: usize = 64;
+pub(crate) const MAX_BANK_ID_CHARS: usize = 64;
 
 /// A TOML error message on one line ("invalid array; expected `]`").
 pub(super) fn one_line(message: &str) -> String {

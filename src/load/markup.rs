@@ -49,12 +49,14 @@ pub(crate) fn decoded_characters(
             "in the text (written as a character reference such as `&#31;`)",
             t.as_ref(),
         )],
-        Event::Start(Tag::Link {
-            dest_url, title, ..
-        })
-        | Event::Start(Tag::Image {
-            dest_url, title, ..
-        }) => vec![
+        Event::Start(
+            Tag::Link {
+                dest_url, title, ..
+            }
+            | Tag::Image {
+                dest_url, title, ..
+            },
+        ) => vec![
             ("in a link title", title.as_ref()),
             ("in a link target", dest_url.as_ref()),
         ],

@@ -26,14 +26,16 @@ mod markup;
 mod question;
 mod read;
 
+pub use bank_toml::is_iso_date;
+pub(crate) use bank_toml::QuestionRules;
 use bank_toml::SectionsSeen;
-pub use bank_toml::{is_iso_date, is_slug, QuestionRules, MAX_BANK_ID_CHARS};
 pub(crate) use markup::{check_title_html, decoded_characters, raw_html};
-pub use question::{parse_question, parse_question_with, TAGS_PER_QUESTION};
-pub use read::{
-    find_forbidden, forbidden_char, forbidden_char_message, human_size, lock_limit,
-    read_regular_file, read_text, ReadError, LOCK_SLACK_BYTES, MAX_FIGURE_BYTES, MAX_MEDIA_BYTES,
-    MAX_SHEET_BYTES, MAX_TEXT_FILE_BYTES,
+pub use question::parse_question;
+pub(crate) use question::parse_question_with;
+pub use read::read_text;
+pub(crate) use read::{
+    find_forbidden, forbidden_char, human_size, lock_limit, read_regular_file, MAX_FIGURE_BYTES,
+    MAX_MEDIA_BYTES, MAX_SHEET_BYTES, MAX_TEXT_FILE_BYTES,
 };
 
 /// Files and folders the content root may hold besides the section folders.
@@ -53,7 +55,7 @@ const MEDIA_DIR: &str = "media";
 #[derive(Debug)]
 pub struct Loaded {
     pub bank: Option<Bank>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 /// Where `path` really is, when that is outside the content folder
@@ -368,16 +370,13 @@ fn load_section_dir(
         ));
         return Vec::new();
     }
-    let entries = match fs::read_dir(&dir_path) {
-        Ok(e) => e,
-        Err(_) => {
-            diags.push(Diagnostic::error(
-                bank_path,
-                dir_line,
-                format!("section folder `{dir}` is missing"),
-            ));
-            return Vec::new();
-        }
+    let Ok(entries) = fs::read_dir(&dir_path) else {
+        diags.push(Diagnostic::error(
+            bank_path,
+            dir_line,
+            format!("section folder `{dir}` is missing"),
+        ));
+        return Vec::new();
     };
     let mut files: Vec<(String, PathBuf, bool)> = entries
         .filter_map(|e| e.ok())

@@ -19,7 +19,7 @@ use crate::markdown::markdown_options;
 use crate::model::{Part, PartKind, Question};
 
 /// How many tags a question of a bank with a tag vocabulary should have.
-pub const TAGS_PER_QUESTION: std::ops::RangeInclusive<usize> = 2..=5;
+pub(crate) const TAGS_PER_QUESTION: std::ops::RangeInclusive<usize> = 2..=5;
 
 /// Parse one question file. Problems go to `diags`; a question is returned
 /// only when it is complete enough for the exporters.
@@ -36,7 +36,7 @@ pub fn parse_question(
 /// is read in steps: the front matter is split off and parsed, the body is
 /// outlined into its title and the spans of its parts, the parts are cut
 /// out, and only then is the question assembled.
-pub fn parse_question_with(
+pub(crate) fn parse_question_with(
     path: &Path,
     text: &str,
     number: u32,
@@ -192,7 +192,7 @@ fn parse_front_matter(
                 path,
                 span_line(&fm_index, fm_line, e.span()),
                 format!("invalid front matter: {}{hint}", one_line(e.message())),
-            ))
+            ));
         }
     }
     header
@@ -349,7 +349,7 @@ fn heading_source(src: &str) -> String {
     let text = first.trim_start_matches('#');
     let without_closing = text.trim_end_matches('#');
     let closing_ok = without_closing.is_empty()
-        || without_closing.ends_with([' ', '\t']) && !without_closing.ends_with("\\");
+        || without_closing.ends_with([' ', '\t']) && !without_closing.ends_with('\\');
     let text = if closing_ok { without_closing } else { text };
     text.trim_matches([' ', '\t']).to_string()
 }

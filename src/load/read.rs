@@ -15,7 +15,7 @@ use crate::model::Bank;
 /// this is a mistake (a pasted data dump, a renamed binary). One MiB of
 /// Markdown is already some 200 booklet pages; ten took the build 35 s and
 /// 2.5 GB.
-pub const MAX_TEXT_FILE_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_TEXT_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Does `bytes` look like UTF-16 (a UTF-16 byte-order mark, or the NUL byte
 /// of every other position that ASCII text has in UTF-16)?
@@ -36,21 +36,21 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
 /// The largest figure file (2 MiB): the bank's figures are a few
 /// kilobytes; a figure near this is a photo or a data dump, and an SVG that
 /// big takes minutes to draw.
-pub const MAX_FIGURE_BYTES: u64 = 2 * 1024 * 1024;
+pub(crate) const MAX_FIGURE_BYTES: u64 = 2 * 1024 * 1024;
 
 /// The most all figures together may hold (32 MiB): they travel in every
 /// deck and booklet.
-pub const MAX_MEDIA_BYTES: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_MEDIA_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What a `bank.lock` may hold beyond its share of the bank (64 MiB): see
 /// [`lock_limit`].
-pub const LOCK_SLACK_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const LOCK_SLACK_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The largest `bank.lock` read for `bank`: a lock records, per question,
 /// what Anki stores for it (the rendered fields, some times the Markdown),
 /// so its limit grows with the bank: eight bytes per byte of questions'
 /// text, plus [`LOCK_SLACK_BYTES`] for ids, stamps and retired questions.
-pub fn lock_limit(bank: &Bank) -> u64 {
+pub(crate) fn lock_limit(bank: &Bank) -> u64 {
     let text: usize = bank
         .questions()
         .map(|(_, q)| {
@@ -65,11 +65,11 @@ pub fn lock_limit(bank: &Bank) -> u64 {
 }
 
 /// The largest review sheet `apply-csv` reads (256 MiB).
-pub const MAX_SHEET_BYTES: u64 = 256 * 1024 * 1024;
+pub(crate) const MAX_SHEET_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why a file cannot be read: what the user sees after the path.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     #[error(
         "not a regular file (a folder, pipe, socket or device); qbank reads only regular files"
     )]
@@ -85,7 +85,7 @@ pub enum ReadError {
 }
 
 /// `n` bytes as `2 MiB` or `512 KiB`.
-pub fn human_size(n: u64) -> String {
+pub(crate) fn human_size(n: u64) -> String {
     if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
         format!("{} MiB", n / (1024 * 1024))
     } else {
@@ -98,7 +98,7 @@ pub fn human_size(n: u64) -> String {
 /// device is refused before it is read, so no input can block qbank or feed
 /// it without end; the size is checked before reading and enforced while
 /// reading, so a file that grows meanwhile cannot exceed it either.
-pub fn read_regular_file(
+pub(crate) fn read_regular_file(
     path: &Path,
     limit: u64,
     what: &'static str,
@@ -145,7 +145,7 @@ pub fn read_regular_file(
 /// break Anki, the booklet or a terminal) and Unicode noncharacters
 /// (U+FFFE, U+FFFF, U+FDD0..U+FDEF and the last two of every plane: never
 /// text, often the mark of a broken conversion).
-pub fn forbidden_char(c: char) -> Option<&'static str> {
+pub(crate) fn forbidden_char(c: char) -> Option<&'static str> {
     let n = c as u32;
     if c == '\t' || c == '\n' {
         None
@@ -159,7 +159,7 @@ pub fn forbidden_char(c: char) -> Option<&'static str> {
 }
 
 /// The message for a forbidden character `c` (see [`forbidden_char`]).
-pub fn forbidden_char_message(c: char, what: &str, place: &str) -> String {
+pub(crate) fn forbidden_char_message(c: char, what: &str, place: &str) -> String {
     let name = match c {
         '\r' => " (a lone carriage return: save the file with LF or CRLF line endings)".to_string(),
         _ => String::new(),
@@ -168,7 +168,7 @@ pub fn forbidden_char_message(c: char, what: &str, place: &str) -> String {
 }
 
 /// The first forbidden character in `text` (see [`forbidden_char`]) and its byte offset.
-pub fn find_forbidden(text: &str) -> Option<(usize, char, &'static str)> {
+pub(crate) fn find_forbidden(text: &str) -> Option<(usize, char, &'static str)> {
     // Every forbidden character's UTF-8 starts with a byte below 0x20 (not
     // tab or LF), 0x7F, 0xC2 (C1 controls), 0xEF (U+FDD0.., U+FFFE..) or
     // 0xF0..=0xF4 (the other planes): text without these is clean.

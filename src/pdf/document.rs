@@ -15,47 +15,47 @@ use super::markdown::{self, Block, Span};
 #[derive(Debug, Serialize)]
 pub(crate) struct BookletData {
     /// Typst's paper name: `a4`, `us-letter` or `a5`.
-    pub paper: &'static str,
-    pub title: String,
-    pub subtitle: String,
-    pub description: String,
-    pub author: Option<String>,
+    pub(crate) paper: &'static str,
+    pub(crate) title: String,
+    pub(crate) subtitle: String,
+    pub(crate) description: String,
+    pub(crate) author: Option<String>,
     /// ISO 639 language code for hyphenation and the PDF's language (`en`).
-    pub lang: String,
+    pub(crate) lang: String,
     /// ISO 3166 region, when the bank's `lang` names one (`GB` in `en-GB`).
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
     /// The bank's date as printed on the title page ("28 November 2026").
-    pub date: Option<String>,
-    pub question_count: usize,
-    pub section_count: usize,
-    pub intro: Option<Vec<Block>>,
-    pub sections: Vec<SectionData>,
+    pub(crate) date: Option<String>,
+    pub(crate) question_count: usize,
+    pub(crate) section_count: usize,
+    pub(crate) intro: Option<Vec<Block>>,
+    pub(crate) sections: Vec<SectionData>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct SectionData {
-    pub letter: String,
-    pub title: String,
+    pub(crate) letter: String,
+    pub(crate) title: String,
     /// "A. Foundations"
-    pub heading: String,
-    pub questions: Vec<QuestionData>,
+    pub(crate) heading: String,
+    pub(crate) questions: Vec<QuestionData>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct QuestionData {
-    pub number: u32,
-    pub id: String,
-    pub title: Vec<Span>,
-    pub parts: Vec<PartData>,
+    pub(crate) number: u32,
+    pub(crate) id: String,
+    pub(crate) title: Vec<Span>,
+    pub(crate) parts: Vec<PartData>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct PartData {
     /// `plain`, `technical` or `example`: picks the box's colours.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The part's label, e.g. "Plain English".
-    pub label: &'static str,
-    pub blocks: Vec<Block>,
+    pub(crate) label: &'static str,
+    pub(crate) blocks: Vec<Block>,
 }
 
 fn part_kind(kind: PartKind) -> &'static str {

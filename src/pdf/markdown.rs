@@ -17,10 +17,10 @@ use crate::typography;
 
 /// How a piece of inline text is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct Inline {
-    pub bold: bool,
-    pub italic: bool,
-    pub code: bool,
+pub(crate) struct Inline {
+    pub(crate) bold: bool,
+    pub(crate) italic: bool,
+    pub(crate) code: bool,
 }
 
 /// A run of inline text with one style. `\n` inside `text` is a hard line break.
@@ -28,7 +28,7 @@ pub struct Inline {
 pub struct Span {
     pub text: String,
     #[serde(flatten)]
-    pub inline: Inline,
+    pub(crate) inline: Inline,
     /// A cross-reference (`[](#question-id)`): the id of the question whose
     /// number and page the template prints here; `text` is empty.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ pub struct Span {
     /// The reference follows link text of its own (`[see this](#id)`), so the
     /// template prints it in parentheses after that text.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub after_text: bool,
+    pub(crate) after_text: bool,
     /// A formula: its tree, typeset by the template; `text` is empty and
     /// `tex` holds the LaTeX (the formula's alternative text).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,8 +49,8 @@ pub struct Formula {
     /// The LaTeX as written, for screen readers and the layout estimate.
     pub tex: String,
     /// A display formula (`$$…$$`), set on a line of its own.
-    pub display: bool,
-    pub tree: math::Node,
+    pub(crate) display: bool,
+    pub(crate) tree: math::Node,
 }
 
 impl Eq for Formula {}
@@ -109,7 +109,7 @@ pub fn plain_text(spans: &[Span]) -> String {
 /// Parse inline Markdown (a question title) into spans.
 pub fn parse_inline(markdown: &str) -> Vec<Span> {
     match parse(markdown).into_iter().next() {
-        Some(Block::Paragraph { spans }) | Some(Block::Heading { spans, .. }) => spans,
+        Some(Block::Paragraph { spans } | Block::Heading { spans, .. }) => spans,
         _ => vec![Span {
             text: markdown.to_string(),
             ..Span::default()
@@ -195,7 +195,7 @@ impl Builder {
         }
         match buf.spans.last_mut() {
             Some(last) if last.inline == inline && last.xref.is_none() && last.math.is_none() => {
-                last.text.push_str(text)
+                last.text.push_str(text);
             }
             _ => buf.spans.push(Span {
                 text: text.to_string(),
@@ -388,7 +388,7 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 Tag::Emphasis => b.italic += 1,
                 Tag::Strong => b.bold += 1,
                 Tag::Image { dest_url, .. } => {
-                    b.image = Some((dest_url.to_string(), String::new()))
+                    b.image = Some((dest_url.to_string(), String::new()));
                 }
                 Tag::Link { dest_url, .. } if b.image.is_none() => {
                     if let Some(id) = xref_target(&dest_url) {

@@ -24,10 +24,10 @@ use crate::output::prepare_atomic;
 use world::BookletWorld;
 
 /// The built-in page design.
-pub const TEMPLATE: &str = include_str!("booklet.typ");
+pub(crate) const TEMPLATE: &str = include_str!("booklet.typ");
 
 /// Where a bank keeps its own page design, relative to the content folder.
-pub const THEME_OVERRIDE: &str = "theme/booklet.typ";
+pub(crate) const THEME_OVERRIDE: &str = "theme/booklet.typ";
 
 /// The largest theme file read.
 const MAX_THEME_BYTES: u64 = 1024 * 1024;
@@ -43,23 +43,21 @@ pub enum Paper {
 
 /// Writes the PDF booklet.
 #[derive(Debug, Clone, Default)]
-pub struct PdfExporter {
+pub(crate) struct PdfExporter {
     /// The booklet's paper size (`--paper`).
-    pub paper: Paper,
+    pub(crate) paper: Paper,
 }
 
 /// A rendered booklet and what went into it.
 #[derive(Debug)]
-pub struct Booklet {
-    pub bytes: Vec<u8>,
-    pub page_count: usize,
-    /// Typst's warnings, one line each (the built-in template gives none).
-    pub warnings: Vec<String>,
+pub(crate) struct Booklet {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) page_count: usize,
 }
 
 /// Why a booklet could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum BookletError {
+pub(crate) enum BookletError {
     /// The bank's own template is wrong: `path:line: error: message` lines.
     #[error("{}", .0.join("\n"))]
     Theme(Vec<String>),
@@ -188,7 +186,7 @@ fn describe(world: &BookletWorld, theme: Option<&Path>, diag: &SourceDiagnostic)
 }
 
 /// Render `bank` as a booklet on `paper`.
-pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
+pub(crate) fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
     let template = template(bank)?;
     let data = document::BookletData::new(bank, paper).to_json();
     let today = booklet_date(bank);
@@ -209,11 +207,6 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
         }
     };
     let compiled = typst::compile::<PagedDocument>(&world);
-    let warnings: Vec<String> = compiled
-        .warnings
-        .iter()
-        .map(|d| describe(&world, theme, d))
-        .collect();
     let doc = compiled.output.map_err(|d| fail(&d))?;
     let standards = PdfStandards::new(&[PdfStandard::Ua_1])
         .map_err(|e| BookletError::Internal(format!("PDF/UA-1: {e:?}")))?;
@@ -229,7 +222,6 @@ pub fn render(bank: &Bank, paper: Paper) -> Result<Booklet, BookletError> {
     Ok(Booklet {
         bytes,
         page_count: doc.pages().len(),
-        warnings,
     })
 }
 

@@ -9,14 +9,14 @@ use crate::model::{PartKind, Question};
 
 /// What a reviewer changed in one question. `None` / absent means untouched.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QuestionEdits {
-    pub title: Option<String>,
-    pub parts: Vec<(PartKind, String)>,
-    pub tags: Option<Vec<String>>,
+pub(crate) struct QuestionEdits {
+    pub(crate) title: Option<String>,
+    pub(crate) parts: Vec<(PartKind, String)>,
+    pub(crate) tags: Option<Vec<String>>,
 }
 
 impl QuestionEdits {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.title.is_none() && self.parts.is_empty() && self.tags.is_none()
     }
 }
@@ -179,7 +179,7 @@ fn bracket_balance(line: &str) -> i32 {
 }
 
 /// The front-matter line for `tags`, as TOML: `tags = ["a", "b"]`.
-pub fn tags_line(tags: &[String]) -> String {
+pub(crate) fn tags_line(tags: &[String]) -> String {
     let array = toml::Value::Array(tags.iter().cloned().map(toml::Value::String).collect());
     format!("tags = {array}")
 }
@@ -191,7 +191,7 @@ fn refused(question: &Question, message: impl Into<String>) -> Diagnostic {
 
 /// `original` (a question file's bytes) with `edits` spliced in. `question`
 /// is that file as the loader read it; its byte ranges locate the parts.
-pub fn edited_source(
+pub(crate) fn edited_source(
     original: &[u8],
     question: &Question,
     edits: &QuestionEdits,

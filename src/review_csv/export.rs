@@ -15,28 +15,28 @@ use crate::identity::note_guid;
 use crate::model::{Bank, Question, Section};
 
 /// The UTF-8 byte-order mark: Excel needs it to show σ and ₹ rather than mojibake.
-pub const BOM: &str = "\u{feff}";
+pub(crate) const BOM: &str = "\u{feff}";
 
 /// One question as the sheet shows it (values before spreadsheet escaping).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewRow {
-    pub number: u32,
+    pub(crate) number: u32,
     /// The section heading, `A. Foundations`.
-    pub section: String,
-    pub id: String,
+    pub(crate) section: String,
+    pub(crate) id: String,
     /// The `# ` title as Markdown.
-    pub question: String,
-    pub plain_english: String,
-    pub technical_depth: String,
-    pub real_world_example: String,
-    pub tags: Vec<String>,
-    pub guid: String,
-    pub content_hash: String,
+    pub(crate) question: String,
+    pub(crate) plain_english: String,
+    pub(crate) technical_depth: String,
+    pub(crate) real_world_example: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) guid: String,
+    pub(crate) content_hash: String,
 }
 
 impl ReviewRow {
     /// The cell values in [`COLUMNS`] order, before spreadsheet escaping.
-    pub fn values(&self) -> [String; 10] {
+    pub(crate) fn values(&self) -> [String; 10] {
         [
             self.number.to_string(),
             self.section.clone(),
@@ -60,7 +60,7 @@ pub fn rows(bank: &Bank) -> Result<Vec<ReviewRow>> {
 }
 
 /// One question as a sheet row.
-pub fn row(bank: &Bank, section: &Section, q: &Question) -> Result<ReviewRow> {
+pub(crate) fn row(bank: &Bank, section: &Section, q: &Question) -> Result<ReviewRow> {
     let content_hash = source_hash(bank, q)
         .with_context(|| format!("cannot read question {} ({})", q.number, q.path.display()))?;
     Ok(ReviewRow {
@@ -78,7 +78,7 @@ pub fn row(bank: &Bank, section: &Section, q: &Question) -> Result<ReviewRow> {
 }
 
 /// The figure references (`media/name.svg`) a part's Markdown shows, in order.
-pub fn figure_references(markdown: &str) -> Vec<String> {
+pub(crate) fn figure_references(markdown: &str) -> Vec<String> {
     use pulldown_cmark::{Event, Parser, Tag};
     Parser::new_ext(markdown, crate::markdown::markdown_options())
         .filter_map(|event| match event {
@@ -94,7 +94,7 @@ pub fn figure_references(markdown: &str) -> Vec<String> {
 /// SHA-256 of its bytes, NUL-separated. It changes exactly when what a
 /// reviewer sees or what the figures hold changes, and does not depend on
 /// any renderer.
-pub fn source_hash(bank: &Bank, q: &Question) -> Result<String> {
+pub(crate) fn source_hash(bank: &Bank, q: &Question) -> Result<String> {
     use sha2::{Digest, Sha256};
     let tags = q.tags.join("\n");
     let mut fields: Vec<String> =
@@ -127,7 +127,7 @@ pub fn to_csv_bytes(rows: &[ReviewRow]) -> Result<Vec<u8>> {
 
 /// Write the sheet into `out`, one row at a time, so a large bank is never
 /// held whole as rows or bytes. Returns each row's `(id, content_hash)`.
-pub fn write_csv(
+pub(crate) fn write_csv(
     out: impl Write,
     rows: impl Iterator<Item = Result<ReviewRow>>,
 ) -> Result<Vec<(String, String)>> {
@@ -154,18 +154,18 @@ pub fn write_csv(
 
 /// How this export differs from the sheet it replaces, by content hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangeSummary {
-    pub questions: usize,
+pub(crate) struct ChangeSummary {
+    pub(crate) questions: usize,
     /// `None` when there was no earlier sheet to compare with (or it was unreadable).
-    pub against_previous: Option<Counts>,
+    pub(crate) against_previous: Option<Counts>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts {
-    pub changed: usize,
-    pub new: usize,
-    pub removed: usize,
-    pub unchanged: usize,
+pub(crate) struct Counts {
+    pub(crate) changed: usize,
+    pub(crate) new: usize,
+    pub(crate) removed: usize,
+    pub(crate) unchanged: usize,
 }
 
 impl fmt::Display for ChangeSummary {
@@ -184,7 +184,7 @@ impl fmt::Display for ChangeSummary {
 
 /// Compare the sheet just written (each row's `(id, content_hash)`) with
 /// the hashes of the sheet previously at the same path.
-pub fn compare_with_previous(
+pub(crate) fn compare_with_previous(
     rows: &[(String, String)],
     old_hashes: Option<&HashMap<String, String>>,
 ) -> ChangeSummary {
@@ -211,7 +211,7 @@ pub fn compare_with_previous(
 }
 
 /// id → content hash from an earlier sheet, if it can be read.
-pub fn previous_hashes(bytes: &[u8]) -> Option<HashMap<String, String>> {
+pub(crate) fn previous_hashes(bytes: &[u8]) -> Option<HashMap<String, String>> {
     let sheet = read::parse(bytes).ok()?;
     let id = sheet.column("id")?;
     let hash = sheet.column("content_hash")?;

@@ -12,11 +12,11 @@
 const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// The marker put in front of a cell that must stay text.
-pub const TEXT_MARKER: char = '\'';
+pub(crate) const TEXT_MARKER: char = '\'';
 
 /// Does a spreadsheet risk reading `value` as a formula (or is it already
 /// marked), so that it needs the text marker?
-pub fn needs_marker(value: &str) -> bool {
+pub(crate) fn needs_marker(value: &str) -> bool {
     value
         .chars()
         .next()

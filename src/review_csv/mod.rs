@@ -8,7 +8,7 @@
 //! read as spreadsheet formulas.
 
 pub mod apply;
-pub mod edit;
+mod edit;
 pub mod export;
 pub mod formula;
 pub mod read;
@@ -33,13 +33,13 @@ pub const COLUMNS: [&str; 10] = [
 ];
 
 /// Columns a reviewer may not change: `apply-csv` refuses a sheet where they differ.
-pub const READ_ONLY_COLUMNS: [&str; 4] = ["number", "section", "guid", "content_hash"];
+pub(crate) const READ_ONLY_COLUMNS: [&str; 4] = ["number", "section", "guid", "content_hash"];
 
 /// Columns that say which question a row is: locked in the workbook.
-pub const IDENTITY_COLUMNS: [&str; 5] = ["number", "section", "id", "guid", "content_hash"];
+pub(crate) const IDENTITY_COLUMNS: [&str; 5] = ["number", "section", "id", "guid", "content_hash"];
 
 /// The column holding a part's Markdown.
-pub fn part_column(kind: PartKind) -> &'static str {
+pub(crate) fn part_column(kind: PartKind) -> &'static str {
     match kind {
         PartKind::Plain => "plain_english",
         PartKind::Technical => "technical_depth",
@@ -48,12 +48,12 @@ pub fn part_column(kind: PartKind) -> &'static str {
 }
 
 /// How the `tags` cell lists a question's tags: `evaluation; regularisation`.
-pub fn format_tags(tags: &[String]) -> String {
+pub(crate) fn format_tags(tags: &[String]) -> String {
     tags.join("; ")
 }
 
 /// The tags a `tags` cell lists: split on `;` (or `,`), trimmed, empties dropped.
-pub fn parse_tags(cell: &str) -> Vec<String> {
+pub(crate) fn parse_tags(cell: &str) -> Vec<String> {
     cell.split([';', ','])
         .map(str::trim)
         .filter(|t| !t.is_empty())
@@ -62,7 +62,7 @@ pub fn parse_tags(cell: &str) -> Vec<String> {
 }
 
 /// `qbank build` writes `out/<bank id>.csv` through this exporter.
-pub struct ReviewCsvExporter;
+pub(crate) struct ReviewCsvExporter;
 
 impl Exporter for ReviewCsvExporter {
     fn format(&self) -> Format {

@@ -2,7 +2,7 @@
 //! or without a byte-order mark, comma, semicolon or tab separated, CRLF or LF
 //! records, quoted cells spanning lines.
 
-pub use crate::diagnostic::column_letter;
+pub(crate) use crate::diagnostic::column_letter;
 use crate::diagnostic::Diagnostic;
 
 /// One data row of the sheet.
@@ -25,8 +25,6 @@ impl SheetRow {
 /// A parsed sheet: its header and data rows.
 #[derive(Debug, Clone)]
 pub struct Sheet {
-    pub delimiter: u8,
-    pub had_bom: bool,
     /// Column names, trimmed.
     pub header: Vec<String>,
     pub rows: Vec<SheetRow>,
@@ -34,14 +32,14 @@ pub struct Sheet {
 
 impl Sheet {
     /// Index of the first column named `name`.
-    pub fn column(&self, name: &str) -> Option<usize> {
+    pub(crate) fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
 }
 
 /// The separator the header line uses: the most frequent of `,` `;` and tab
 /// outside quotes (a comma when there is none).
-pub fn sniff_delimiter(text: &str) -> u8 {
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut in_quotes = false;
     for b in text.bytes() {
@@ -49,7 +47,7 @@ pub fn sniff_delimiter(text: &str) -> u8 {
             b'"' => in_quotes = !in_quotes,
             b'\n' | b'\r' if !in_quotes => break,
             _ if !in_quotes => {
-                for (d, n) in counts.iter_mut() {
+                for (d, n) in &mut counts {
                     if *d == b {
                         *n += 1;
                     }
@@ -81,7 +79,6 @@ pub fn parse(bytes: &[u8]) -> Result<Sheet, Diagnostic> {
             ),
         )
     })?;
-    let had_bom = text.starts_with('\u{feff}');
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let delimiter = sniff_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
@@ -111,12 +108,7 @@ pub fn parse(bytes: &[u8]) -> Result<Sheet, Diagnostic> {
         .enumerate()
         .map(|(i, cells)| SheetRow { row: i + 2, cells })
         .collect();
-    Ok(Sheet {
-        delimiter,
-        had_bom,
-        header,
-        rows,
-    })
+    Ok(Sheet { header, rows })
 }
 
 #[cfg(test)]
@@ -135,8 +127,6 @@ mod tests {
     #[test]
     fn reads_comma_crlf_with_bom_and_quoted_newlines() {
         let s = parse("\u{feff}id,text\r\na,\"one\r\ntwo\"\r\nb,x\r\n".as_bytes()).unwrap();
-        assert!(s.had_bom);
-        assert_eq!(s.delimiter, b',');
         assert_eq!(s.header, ["id", "text"]);
         assert_eq!(s.rows[0].cells, ["a", "one\r\ntwo"]);
         assert_eq!(s.rows[1].row, 3);
@@ -145,15 +135,12 @@ mod tests {
     #[test]
     fn reads_semicolon_lf_without_bom() {
         let s = parse(b"id;text\na;\"x, y; z\"\n").unwrap();
-        assert!(!s.had_bom);
-        assert_eq!(s.delimiter, b';');
         assert_eq!(s.rows[0].cells, ["a", "x, y; z"]);
     }
 
     #[test]
     fn reads_tab_separated() {
         let s = parse(b"id\ttext\na\tx, y\n").unwrap();
-        assert_eq!(s.delimiter, b'\t');
         assert_eq!(s.rows[0].cells, ["a", "x, y"]);
     }
 

@@ -26,11 +26,11 @@ use crate::model::Bank;
 /// The sheet holding one row per question.
 pub const QUESTIONS_SHEET: &str = "Questions";
 /// The sheet explaining the review.
-pub const HOW_TO_SHEET: &str = "How to review";
+pub(crate) const HOW_TO_SHEET: &str = "How to review";
 /// The reviewer's own column, after the bank's.
-pub const COMMENT_COLUMN: &str = "comment";
+pub(crate) const COMMENT_COLUMN: &str = "comment";
 /// The longest text a cell holds in Excel and LibreOffice Calc.
-pub const CELL_LIMIT: usize = 32_767;
+pub(crate) const CELL_LIMIT: usize = 32_767;
 /// Lines of text on the "How to review" sheet, above the tag list.
 const HOW_TO_LINES: usize = 14;
 /// Row of the "How to review" sheet (0-based) where the tag list starts.
@@ -92,13 +92,13 @@ const SECTION_FILLS: [u32; 7] = [
 
 /// How long a value is for a spreadsheet cell: the larger of its characters
 /// and its UTF-16 units (Excel counts the latter).
-pub fn cell_length(value: &str) -> usize {
+pub(crate) fn cell_length(value: &str) -> usize {
     value.chars().count().max(value.encode_utf16().count())
 }
 
 /// Every text of the bank too long for one spreadsheet cell, a problem of
 /// `severity` at its line (none when all fit).
-pub fn oversized_cells(bank: &Bank, severity: Severity) -> Vec<Diagnostic> {
+pub(crate) fn oversized_cells(bank: &Bank, severity: Severity) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (_, q) in bank.questions() {
         let mut texts = vec![("the question", q.title_line, q.title.as_str())];
@@ -152,7 +152,7 @@ fn creation_date(bank: &Bank) -> Result<ExcelDateTime> {
 
 /// The whole workbook as bytes. Refuses (with `path:line` lines) a bank
 /// whose texts do not fit a cell.
-pub fn workbook_bytes(bank: &Bank) -> Result<Vec<u8>> {
+pub(crate) fn workbook_bytes(bank: &Bank) -> Result<Vec<u8>> {
     let oversized = oversized_cells(bank, Severity::Error);
     if !oversized.is_empty() {
         return Err(anyhow!("{}", lines(&oversized)));
@@ -315,7 +315,7 @@ fn write_how_to(
 
 /// What kind of file a reviewed sheet is, by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
+pub(crate) enum FileKind {
     /// A zip container: an .xlsx workbook (or another Office file).
     Workbook,
     /// An OLE compound file: an encrypted (password to open) workbook or a legacy .xls.
@@ -325,7 +325,7 @@ pub enum FileKind {
 }
 
 /// Tell a workbook from CSV text by content, not by name.
-pub fn sniff(bytes: &[u8]) -> FileKind {
+pub(crate) fn sniff(bytes: &[u8]) -> FileKind {
     if bytes.starts_with(b"PK\x03\x04") {
         FileKind::Workbook
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
@@ -337,7 +337,7 @@ pub fn sniff(bytes: &[u8]) -> FileKind {
 
 /// The text a calamine cell holds, as the bank compares it. Numbers that a
 /// spreadsheet made of typed text come back as their shortest form (`7`).
-pub fn cell_text(data: &Data) -> String {
+pub(crate) fn cell_text(data: &Data) -> String {
     match data {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
@@ -357,7 +357,7 @@ pub fn cell_text(data: &Data) -> String {
 }
 
 /// `Questions!D14`: how a spreadsheet names a cell (0-based row and column).
-pub fn cell_name(sheet: &str, row: usize, column: usize) -> String {
+pub(crate) fn cell_name(sheet: &str, row: usize, column: usize) -> String {
     format!("{sheet}!{}{}", super::read::column_letter(column), row + 1)
 }
 
@@ -458,19 +458,11 @@ pub fn read_workbook(
     let rows = rows
         .map(|(i, cells)| SheetRow { row: i + 1, cells })
         .collect();
-    Ok((
-        Sheet {
-            delimiter: b',',
-            had_bom: false,
-            header,
-            rows,
-        },
-        problems,
-    ))
+    Ok((Sheet { header, rows }, problems))
 }
 
 /// `qbank build` writes `out/<bank id>.xlsx` through this exporter.
-pub struct ReviewXlsxExporter;
+pub(crate) struct ReviewXlsxExporter;
 
 impl crate::export::Exporter for ReviewXlsxExporter {
     fn format(&self) -> crate::export::Format {

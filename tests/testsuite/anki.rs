@@ -57,14 +57,13 @@ fn run_or_panic(cmd: &mut Command, what: &str) {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
-    if !out.status.success() {
-        panic!(
-            "{what} failed ({}):\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The Python that has `anki==26.9.3`, creating the venv when needed.
@@ -1436,7 +1435,11 @@ fn formulas_render_in_mathjax(bank_dir: &Path) -> usize {
                     &format!("--window-size={width},2400"),
                     &format!("file://{}", file.display()),
                 ]);
-                assert!(fs::metadata(&png).unwrap().len() > 10_000, "{png:?}");
+                assert!(
+                    fs::metadata(&png).unwrap().len() > 10_000,
+                    "{}",
+                    png.display()
+                );
             }
         }
     }

@@ -708,7 +708,7 @@ fn an_answer_too_long_for_a_cell_is_warned_at_export_and_a_cut_cell_refused() {
     assert_eq!(snapshot(&content), before);
 }
 
-/// id → content_hash of the CSV at `path`.
+/// id → `content_hash` of the CSV at `path`.
 fn hashes(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
     let sheet = read_sheet(&fs::read(path).unwrap());
     let col = |n: &str| sheet.header.iter().position(|h| h == n).unwrap();

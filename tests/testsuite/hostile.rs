@@ -795,7 +795,7 @@ fn a_pipe_or_folder_where_a_file_belongs_is_refused_without_hanging() {
     }
     // A pipe as the lock, or a folder: a content error with what to do.
     for make in [mkfifo as fn(&Path), |p: &Path| {
-        std::fs::create_dir(p).unwrap()
+        std::fs::create_dir(p).unwrap();
     }] {
         let ws = Workspace::new();
         make(&ws.file("bank.lock"));
@@ -1234,7 +1234,7 @@ fn a_large_figure_shown_many_times_is_held_once() {
     assert_eq!(zip.len(), 3, "collection, media map and one figure");
 
     // Five thousand times: refused by check, quickly, at the eleventh.
-    ws.edit(Q1, figure, &[figure; 4991].join("\n\n"));
+    ws.edit(Q1, figure, &vec![figure; 4991].join("\n\n"));
     let text = ws.read(Q1);
     let eleventh = 1 + text
         .lines()

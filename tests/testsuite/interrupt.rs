@@ -222,7 +222,7 @@ fn a_killed_build_leaves_every_earlier_output_whole() {
 
     // A later build finishes the job; once they are an hour old, it also
     // removes what the killed builds left.
-    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 3600);
+    let hour_ago = std::time::SystemTime::now() - Duration::from_hours(2);
     for dir in [root.join("out"), root.join("content")] {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

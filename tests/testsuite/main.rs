@@ -4,6 +4,10 @@
 //! in `content/`. One binary links the library (and Typst) once instead of
 //! once per file.
 
+// A test binary has no outside users: `pub` here only shares items between
+// its modules, so `unreachable_pub` has nothing to say about it.
+#![allow(unreachable_pub)]
+
 mod common;
 mod review_sheet;
 

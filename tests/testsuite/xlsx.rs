@@ -51,7 +51,7 @@ fn workbook_holds_the_bank_as_text_and_is_byte_identical() {
     assert_eq!(header, columns());
     assert_eq!(rows.len(), 1 + bank.question_count());
     for ((section, q), row) in bank.questions().zip(&rows[1..]) {
-        for cell in row.iter() {
+        for cell in *row {
             assert!(
                 matches!(cell, Data::String(_) | Data::Empty),
                 "a cell that is not text: {cell:?}"

@@ -130,7 +130,7 @@ impl LockV1 {
 
 impl Lock {
     /// The lock as written to disk: a comment header, then sorted TOML.
-    pub fn to_text(&self) -> Result<String> {
+    pub(crate) fn to_text(&self) -> Result<String> {
         let body = match self.to_toml_fast() {
             Some(body) => body,
             None => toml::to_string(self).context("cannot serialise bank.lock")?,
@@ -373,7 +373,7 @@ impl Lock {
     }
 
     /// Read the lock at `path`; `None` when there is none yet.
-    pub fn read(path: &Path, bank_id: &str) -> Result<Option<Lock>> {
+    pub(crate) fn read(path: &Path, bank_id: &str) -> Result<Option<Lock>> {
         match std::fs::read(path) {
             Ok(bytes) => {
                 let text = String::from_utf8(bytes)
@@ -555,12 +555,12 @@ mod tests {
         );
         let text = p.lock.to_text().unwrap();
         // Still valid TOML, one note short.
-        let cut = &text[..text.find("\n[notes.yy]").unwrap() + 1];
+        let cut = &text[..=text.find("\n[notes.yy]").unwrap()];
         let err = Lock::parse(cut, Path::new("bank.lock"), "b")
             .unwrap_err()
             .to_string();
         assert!(err.contains("holds 2 records but 1 were found"), "{err}");
-        let cut = &v1()[..v1().find("\n[notes.yy]").unwrap() + 1];
+        let cut = &v1()[..=v1().find("\n[notes.yy]").unwrap()];
         let err = Lock::parse(cut, Path::new("bank.lock"), "b")
             .unwrap_err()
             .to_string();

@@ -29,84 +29,82 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use plan::{
-    next_mtime, note_mtime, plan, retired_notice, retired_tag, utc_date, Identities, NoteIds, Plan,
-};
+pub(crate) use plan::{note_mtime, plan, Identities, NoteIds};
 
 /// The lock format version this qbank writes.
-pub const LOCK_VERSION: u32 = 2;
+pub(crate) const LOCK_VERSION: u32 = 2;
 
 /// Note ids step by this many milliseconds, and a note's cards take the ids
 /// `note id + template ord`: room for four templates, never a clash.
-pub const ID_STEP: i64 = 4;
+pub(crate) const ID_STEP: i64 = 4;
 
 /// The whole lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lock {
-    pub version: u32,
+    pub(crate) version: u32,
     /// The bank id the lock belongs to.
-    pub bank: String,
+    pub(crate) bank: String,
     /// How many `[notes.*]` and `[retired.*]` records follow: a lock cut
     /// short (even at a line boundary, where it is still valid TOML) is
     /// caught instead of read as a bank with fewer notes.
-    pub records: usize,
-    pub notetype: Stamp,
+    pub(crate) records: usize,
+    pub(crate) notetype: Stamp,
     /// Question id → its note's record.
     #[serde(default)]
-    pub notes: BTreeMap<String, NoteRecord>,
+    pub(crate) notes: BTreeMap<String, NoteRecord>,
     /// Questions no longer in the bank, whose notes ship retired.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub retired: BTreeMap<String, NoteRecord>,
+    pub(crate) retired: BTreeMap<String, NoteRecord>,
     /// The version this lock was read from when it was older (not written).
     #[serde(skip)]
-    pub migrated_from: Option<u32>,
+    pub(crate) migrated_from: Option<u32>,
 }
 
 /// A content hash and the `mod` that content was given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Stamp {
-    pub hash: String,
+pub(crate) struct Stamp {
+    pub(crate) hash: String,
     #[serde(rename = "mod")]
-    pub mtime: i64,
+    pub(crate) mtime: i64,
 }
 
 /// A note's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NoteRecord {
-    pub guid: String,
+pub(crate) struct NoteRecord {
+    pub(crate) guid: String,
     /// The note id: milliseconds, from the build that first saw the question.
-    pub id: i64,
+    pub(crate) id: i64,
     /// When the question entered the bank (Unix seconds).
-    pub added: i64,
+    pub(crate) added: i64,
     /// When it left the bank (Unix seconds); only in `retired`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retired: Option<i64>,
-    pub hash: String,
+    pub(crate) retired: Option<i64>,
+    pub(crate) hash: String,
     #[serde(rename = "mod")]
-    pub mtime: i64,
+    pub(crate) mtime: i64,
     /// The fields as shipped (HTML). Empty only for a question that left the
     /// bank before the lock kept content (version 1): that note is not shipped.
-    pub fields: Vec<String>,
+    pub(crate) fields: Vec<String>,
     /// The tags as shipped.
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// The media file names the fields reference.
-    pub media: Vec<String>,
+    pub(crate) media: Vec<String>,
 }
 
 /// What one note of the bank holds now.
 #[derive(Debug, Clone)]
-pub struct CurrentNote {
-    pub question_id: String,
-    pub guid: String,
-    pub id: i64,
-    pub added: i64,
-    pub hash: String,
-    pub fields: Vec<String>,
-    pub tags: Vec<String>,
-    pub media: Vec<String>,
+pub(crate) struct CurrentNote {
+    pub(crate) question_id: String,
+    pub(crate) guid: String,
+    pub(crate) id: i64,
+    pub(crate) added: i64,
+    pub(crate) hash: String,
+    pub(crate) fields: Vec<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) media: Vec<String>,
 }
 
 /// Notes the plan and codec tests build locks from.

@@ -12,24 +12,24 @@ use crate::identity::hash64;
 
 /// The outcome of comparing the bank with the previous lock.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub lock: Lock,
-    pub changed: Vec<String>,
-    pub new: Vec<String>,
-    pub unchanged: usize,
+pub(crate) struct Plan {
+    pub(crate) lock: Lock,
+    pub(crate) changed: Vec<String>,
+    pub(crate) new: Vec<String>,
+    pub(crate) unchanged: usize,
     /// Retired questions that are back in the bank.
-    pub returned: Vec<String>,
+    pub(crate) returned: Vec<String>,
     /// Questions in the previous lock's `notes` that left the bank in this build.
-    pub retired: Vec<String>,
+    pub(crate) retired: Vec<String>,
     /// Of those, the ones whose content the lock did not hold (not shipped).
-    pub retired_unknown: Vec<String>,
-    pub notetype_changed: bool,
+    pub(crate) retired_unknown: Vec<String>,
+    pub(crate) notetype_changed: bool,
 }
 
 impl Plan {
     /// `apkg: 1 changed, 0 new, 49 unchanged`, plus returns, retirements, the
     /// notetype and a migrated lock when they happen.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut line = format!(
             "apkg: {} changed, {} new, {} unchanged",
             self.changed.len(),
@@ -75,7 +75,7 @@ impl Plan {
 }
 
 /// The `mod` for content that changed: now, but never at or below the previous one.
-pub fn next_mtime(previous: Option<i64>, now: i64) -> i64 {
+pub(crate) fn next_mtime(previous: Option<i64>, now: i64) -> i64 {
     match previous {
         Some(p) => now.max(p + 1),
         None => now,
@@ -83,7 +83,7 @@ pub fn next_mtime(previous: Option<i64>, now: i64) -> i64 {
 }
 
 /// `YYYY-MM-DD` (UTC) of a Unix time.
-pub fn utc_date(secs: i64) -> String {
+pub(crate) fn utc_date(secs: i64) -> String {
     // Howard Hinnant's days-to-civil algorithm.
     let z = secs.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);
@@ -98,12 +98,12 @@ pub fn utc_date(secs: i64) -> String {
 }
 
 /// The tag every retired note carries.
-pub fn retired_tag(bank_id: &str) -> String {
+pub(crate) fn retired_tag(bank_id: &str) -> String {
     format!("{bank_id}::retired")
 }
 
 /// The notice a retired note shows on both cards.
-pub fn retired_notice(bank_id: &str, retired: i64) -> String {
+pub(crate) fn retired_notice(bank_id: &str, retired: i64) -> String {
     format!(
         "Removed from the bank on {}: you may suspend or delete this note; search <code>tag:{}</code>",
         utc_date(retired),
@@ -115,7 +115,7 @@ pub fn retired_notice(bank_id: &str, retired: i64) -> String {
 /// multiple of [`ID_STEP`] from the question id), never one already taken.
 /// A clash moves the id down (earlier), so an id is never in the future.
 #[derive(Debug, Default)]
-pub struct NoteIds {
+pub(crate) struct NoteIds {
     taken: BTreeSet<i64>,
     /// The lowest id a clash has moved to so far: the next clash starts below
     /// it, so a bank added in one build allocates in linear time.
@@ -124,7 +124,7 @@ pub struct NoteIds {
 
 impl NoteIds {
     /// Every id in `lock` is taken.
-    pub fn from_lock(lock: Option<&Lock>) -> NoteIds {
+    pub(crate) fn from_lock(lock: Option<&Lock>) -> NoteIds {
         let mut ids = NoteIds::default();
         if let Some(lock) = lock {
             ids.taken.extend(
@@ -137,7 +137,7 @@ impl NoteIds {
         ids
     }
 
-    pub fn allocate(&mut self, bank_id: &str, question_id: &str, added: i64) -> i64 {
+    pub(crate) fn allocate(&mut self, bank_id: &str, question_id: &str, added: i64) -> i64 {
         let slots = (1000 / ID_STEP) as u64;
         let offset = (hash64(&["qbank", "note id", bank_id, question_id]) % slots) as i64;
         let mut id = added * 1000 + offset * ID_STEP;
@@ -155,7 +155,7 @@ impl NoteIds {
 
 /// Each question's note id and `added` time: from the lock (current or
 /// retired), or given now to a question new to the bank.
-pub struct Identities<'a> {
+pub(crate) struct Identities<'a> {
     previous: Option<&'a Lock>,
     bank_id: String,
     now: i64,
@@ -163,7 +163,7 @@ pub struct Identities<'a> {
 }
 
 impl<'a> Identities<'a> {
-    pub fn new(previous: Option<&'a Lock>, bank_id: &str, now: i64) -> Identities<'a> {
+    pub(crate) fn new(previous: Option<&'a Lock>, bank_id: &str, now: i64) -> Identities<'a> {
         Identities {
             previous,
             bank_id: bank_id.to_string(),
@@ -173,7 +173,7 @@ impl<'a> Identities<'a> {
     }
 
     /// `(note id, added)` for a question; call in bank order.
-    pub fn of(&mut self, question_id: &str) -> (i64, i64) {
+    pub(crate) fn of(&mut self, question_id: &str) -> (i64, i64) {
         let recorded = self.previous.and_then(|l| {
             l.notes
                 .get(question_id)
@@ -193,7 +193,7 @@ impl<'a> Identities<'a> {
 /// content hash is the recorded hash, else a new one after it (a returning
 /// question always changes: its note was shipped retired). It depends on
 /// this note alone, so the exporter can stamp each note as it renders it.
-pub fn note_mtime(previous: Option<&Lock>, question_id: &str, hash: &str, now: i64) -> i64 {
+pub(crate) fn note_mtime(previous: Option<&Lock>, question_id: &str, hash: &str, now: i64) -> i64 {
     let Some(lock) = previous else { return now };
     if let Some(old) = lock.notes.get(question_id) {
         if old.hash == hash {
@@ -240,7 +240,7 @@ fn retire(bank_id: &str, last: &NoteRecord, now: i64) -> NoteRecord {
 }
 
 /// Compare the bank's notes and notetype with `previous` and produce the new lock.
-pub fn plan(
+pub(crate) fn plan(
     previous: Option<&Lock>,
     bank_id: &str,
     notes: Vec<CurrentNote>,

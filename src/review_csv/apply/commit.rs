@@ -12,7 +12,7 @@ use super::{FileChange, Plan};
 /// (a file edited meanwhile stops the whole apply), then every new file is
 /// written and synced beside its target, and only then renamed into place.
 /// If a rename fails, the files already renamed get their old bytes back.
-pub fn write(plan: &Plan) -> anyhow::Result<()> {
+pub(crate) fn write(plan: &Plan) -> anyhow::Result<()> {
     for f in &plan.files {
         let now = fs::read(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
         if now != f.old {
@@ -80,7 +80,7 @@ fn commit_all(
 }
 
 /// A unified diff of every file the plan changes.
-pub fn diff(plan: &Plan) -> String {
+pub(crate) fn diff(plan: &Plan) -> String {
     let mut out = String::new();
     for f in &plan.files {
         let old = String::from_utf8_lossy(&f.old);

@@ -32,12 +32,12 @@ use compare::{BankRows, Comparison};
 use sheet::{find_columns, read_sheet, SheetForm};
 use verify::{check_edited_bank, checked_bank};
 
-pub use commit::{diff, write};
+pub(crate) use commit::{diff, write};
 pub use sheet::{cell_value, normalise_breaks};
 
 /// Why a sheet was not applied.
 #[derive(Debug)]
-pub enum ApplyError {
+pub(crate) enum ApplyError {
     /// The sheet or the bank has problems (located in the sheet file, as
     /// `FILE:ROW:COLUMN: error: …` for a CSV, `FILE:Questions!D14: error: …`
     /// for a workbook, or in the bank's files). Nothing was written.
@@ -54,12 +54,12 @@ impl From<anyhow::Error> for ApplyError {
 
 /// One edited cell: which question, which column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// The sheet row it came from.
-    pub row: usize,
-    pub number: u32,
-    pub id: String,
-    pub column: &'static str,
+    pub(crate) row: usize,
+    pub(crate) number: u32,
+    pub(crate) id: String,
+    pub(crate) column: &'static str,
 }
 
 impl fmt::Display for Change {
@@ -74,27 +74,27 @@ impl fmt::Display for Change {
 
 /// A question file before and after the edits.
 #[derive(Debug, Clone)]
-pub struct FileChange {
-    pub path: PathBuf,
-    pub old: Vec<u8>,
-    pub new: Vec<u8>,
+pub(crate) struct FileChange {
+    pub(crate) path: PathBuf,
+    pub(crate) old: Vec<u8>,
+    pub(crate) new: Vec<u8>,
 }
 
 /// What applying a sheet will do, already checked.
 #[derive(Debug, Clone, Default)]
-pub struct Plan {
-    pub changes: Vec<Change>,
-    pub files: Vec<FileChange>,
+pub(crate) struct Plan {
+    pub(crate) changes: Vec<Change>,
+    pub(crate) files: Vec<FileChange>,
     /// Things worth telling the reviewer that do not stop the apply.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// The reviewer's comments, one per question that has one, in bank
     /// order: `path:line: note: <comment>` (the line of the question's title).
-    pub comments: Vec<String>,
+    pub(crate) comments: Vec<String>,
 }
 
 /// Read the sheet at `sheet_path` (CSV or .xlsx), compare it with the bank in
 /// `content` and work out (and check) every file change, writing nothing.
-pub fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
+pub(crate) fn plan(sheet_path: &Path, content: &Path) -> Result<Plan, ApplyError> {
     let name = sheet_path.display().to_string();
     let bytes =
         crate::load::read_regular_file(sheet_path, crate::load::MAX_SHEET_BYTES, "review sheets")
