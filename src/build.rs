@@ -16,10 +16,6 @@ use crate::pdf::{Paper, PdfExporter};
 use crate::review_csv::xlsx::ReviewXlsxExporter;
 use crate::review_csv::ReviewCsvExporter;
 
-/// Stack for each exporter's thread (64 MiB of address space, used only as
-/// deep input needs it).
-const EXPORTER_STACK_BYTES: usize = 64 * 1024 * 1024;
-
 /// Temporary files older than this were left by a killed build, not by one
 /// still running.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_hours(1);
@@ -166,7 +162,7 @@ fn render_all(
                 // deeply nested Markdown must not overflow a renderer.
                 std::thread::Builder::new()
                     .name(format!("qbank-{}", exporter.format().extension()))
-                    .stack_size(EXPORTER_STACK_BYTES)
+                    .stack_size(crate::parallel::STACK_BYTES)
                     .spawn_scoped(scope, move || exporter.export(bank, ctx))
             })
             .collect();

@@ -22,6 +22,7 @@ mod markdown;
 mod math;
 pub mod model;
 pub mod output;
+mod parallel;
 pub mod pdf;
 pub mod review_csv;
 mod typography;

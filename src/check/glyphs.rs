@@ -64,7 +64,8 @@ fn combining_mark(path: &Path, line: usize, base: char, mark: char, one: char) -
 
 /// The one character `base` and `mark` compose to, if there is one.
 fn precomposed(base: char, mark: char) -> Option<char> {
-    if !is_combining_mark(mark) || is_combining_mark(base) {
+    // No combining mark comes before U+0300: most text is decided here.
+    if mark < '\u{300}' || !is_combining_mark(mark) || is_combining_mark(base) {
         return None;
     }
     let mut composed = [base, mark].into_iter().nfc();

@@ -2,10 +2,10 @@
 //! list or table after them, raw HTML, nesting depth, table widths, the
 //! number of figures shown and their alt text, cross-references. The walk
 //! over the body hands its text, formulas and figures to the `glyphs`,
-//! `formulas` and `figures` rules. Also [`shows_something`]: whether a part
-//! shows anything at all.
+//! `formulas` and `figures` rules, and tells whether the body shows
+//! anything at all.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -39,23 +39,16 @@ pub const MAX_TABLE_COLUMNS: usize = 8;
 /// caption must fit on a page with its figure (the bank's longest is 274).
 pub const MAX_ALT_CHARS: usize = 600;
 
-/// Does `markdown` show anything a reader can see: a visible character in
-/// its text or code, or a figure?
-pub(super) fn shows_something(markdown: &str) -> bool {
-    let visible = |t: &str| {
-        t.chars().any(|c| {
-            !c.is_whitespace()
-                && !matches!(
-                    c,
-                    '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
-                )
-                && load::forbidden_char(c).is_none()
-        })
-    };
-    Parser::new_ext(markdown, markdown_options()).any(|event| match event {
-        Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => visible(&t),
-        Event::Start(Tag::Image { .. }) => true,
-        _ => false,
+/// Does this text or code show a reader anything: a character that is not
+/// white space, invisible or forbidden?
+fn visible(text: &str) -> bool {
+    text.chars().any(|c| {
+        !c.is_whitespace()
+            && !matches!(
+                c,
+                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+            )
+            && load::forbidden_char(c).is_none()
     })
 }
 
@@ -74,15 +67,18 @@ pub(super) enum Body {
     WholeFile,
 }
 
-/// Rules inside one Markdown body of `path`.
+/// Rules inside one Markdown body of `path`, whose cross-references may
+/// name any of `ids`. Returns whether the body shows anything a reader can
+/// see: a visible character in its text or code, or a figure.
 pub(super) fn check_markdown(
     bank: &Bank,
+    ids: &HashSet<&str>,
     path: &Path,
     body: Body,
     markdown: &str,
     figures: &mut Figures,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> bool {
     let (first_line, trimmed) = match body {
         Body::Trimmed(line) => (line, true),
         Body::WholeFile => (1, false),
@@ -109,8 +105,17 @@ pub(super) fn check_markdown(
     let mut dollar_lines = BTreeSet::new();
     // The figure being read: the line it starts on and its alt text's length.
     let mut alt: Option<(usize, usize)> = None;
+    let mut shows = false;
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
-        decoded_characters(path, line_at(range.start), &event, diags);
+        shows = shows
+            || match &event {
+                Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                    visible(t)
+                }
+                Event::Start(Tag::Image { .. }) => true,
+                _ => false,
+            };
+        let forbidden = decoded_characters(path, line_at(range.start), &event, diags);
         if let (Some((_, chars)), Event::Text(t) | Event::Code(t)) = (&mut alt, &event) {
             *chars += t.chars().count();
         }
@@ -150,7 +155,7 @@ pub(super) fn check_markdown(
                 }
                 if let Tag::Link { dest_url, .. } = tag {
                     if let Some(id) = xref_target(dest_url) {
-                        if !bank.questions().any(|(_, q)| q.id == id) {
+                        if !ids.contains(id) {
                             diags.push(Diagnostic::error(
                                 path,
                                 line_at(range.start),
@@ -228,7 +233,8 @@ pub(super) fn check_markdown(
                     diags,
                 );
             }
-            Event::Text(t) | Event::Code(t) if load::find_forbidden(t).is_some() => {}
+            // Reported above; the fonts are not asked about it.
+            Event::Text(_) | Event::Code(_) if forbidden => {}
             Event::Text(t) => check_glyphs_in(
                 path,
                 line_at(range.start),
@@ -257,6 +263,7 @@ pub(super) fn check_markdown(
     if let Some(line) = pending_lead_in {
         diags.push(dangling(path, line));
     }
+    shows
 }
 
 /// `d` at `column` when it is known: (is it a whole line of the file?, the

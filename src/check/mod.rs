@@ -16,17 +16,17 @@ mod formulas;
 mod glyphs;
 mod markdown;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::load::{self, check_title_html};
-use crate::model::Bank;
+use crate::model::{Bank, Question};
 
 use figures::{check_unreferenced_media, Figures};
 use glyphs::check_text_glyphs;
-use markdown::{check_markdown, shows_something, Body};
+use markdown::{check_markdown, Body};
 pub use markdown::{MAX_ALT_CHARS, MAX_TABLE_COLUMNS};
 
 /// Load and check the bank in `root`. Diagnostics come sorted by file and line.
@@ -41,47 +41,40 @@ pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
     (loaded.bank, diags)
 }
 
-/// Every rule that runs on a loaded bank.
+/// Every rule that runs on a loaded bank. The questions are checked on
+/// every core, each core a contiguous run of them; their problems come
+/// back in the bank's order.
 pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     check_duplicate_ids(bank, &mut diags);
     diags.extend(crate::anki::theme::check(&bank.root));
-    let mut figures = Figures::default();
-    for (_, q) in bank.questions() {
-        figures.shown_here = 0;
-        check_text_glyphs(&q.path, q.title_line, &q.title, &mut diags);
-        check_title_html(&q.path, q.title_line, &q.title, &mut diags);
-        for (kind, part) in q.parts() {
-            if !shows_something(&part.markdown) {
-                diags.push(Diagnostic::error(
-                    &q.path,
-                    part.heading_line,
-                    format!(
-                        "part `## {}` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer",
-                        kind.heading()
-                    ),
-                ));
-            }
-            check_markdown(
-                bank,
-                &q.path,
-                Body::Trimmed(part.body_line),
-                &part.markdown,
-                &mut figures,
-                &mut diags,
-            );
+    let questions: Vec<&Question> = bank.questions().map(|(_, q)| q).collect();
+    let ids: HashSet<&str> = questions.iter().map(|q| q.id.as_str()).collect();
+    let mut referenced = HashSet::new();
+    let checked = crate::parallel::map_chunks(&questions, |run| {
+        let mut figures = Figures::default();
+        let mut diags = Vec::new();
+        for q in run {
+            check_question(bank, &ids, q, &mut figures, &mut diags);
         }
+        (diags, figures.referenced)
+    });
+    for (problems, figures) in checked {
+        diags.extend(problems);
+        referenced.extend(figures);
     }
     if let Some(intro) = &bank.intro {
-        figures.shown_here = 0;
+        let mut figures = Figures::default();
         check_markdown(
             bank,
+            &ids,
             &intro.path,
             Body::WholeFile,
             &intro.markdown,
             &mut figures,
             &mut diags,
         );
+        referenced.extend(figures.referenced);
     }
     let bank_toml = bank.root.join("bank.toml");
     for text in [&bank.title, &bank.subtitle, &bank.description] {
@@ -90,9 +83,49 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     for s in &bank.sections {
         check_text_glyphs(&bank_toml, 1, &s.title, &mut diags);
     }
-    check_unreferenced_media(bank, &figures.referenced, &mut diags);
+    check_unreferenced_media(bank, &referenced, &mut diags);
     check_lock(bank, &mut diags);
     diags
+}
+
+/// The rules for one question: its title, then each part (which must show
+/// something) with the rules inside its Markdown.
+fn check_question(
+    bank: &Bank,
+    ids: &HashSet<&str>,
+    q: &Question,
+    figures: &mut Figures,
+    diags: &mut Vec<Diagnostic>,
+) {
+    figures.shown_here = 0;
+    check_text_glyphs(&q.path, q.title_line, &q.title, diags);
+    check_title_html(&q.path, q.title_line, &q.title, diags);
+    for (kind, part) in q.parts() {
+        let found = diags.len();
+        let shows = check_markdown(
+            bank,
+            ids,
+            &q.path,
+            Body::Trimmed(part.body_line),
+            &part.markdown,
+            figures,
+            diags,
+        );
+        if !shows {
+            // Reported before the problems inside the part, at its heading.
+            diags.insert(
+                found,
+                Diagnostic::error(
+                    &q.path,
+                    part.heading_line,
+                    format!(
+                        "part `## {}` shows nothing (only spaces, invisible characters, rules or link definitions); write its answer",
+                        kind.heading()
+                    ),
+                ),
+            );
+        }
+    }
 }
 
 /// A lock the Anki exporter would refuse is refused here first, as a
@@ -175,6 +208,7 @@ mod test_support {
         let mut diags = Vec::new();
         check_markdown(
             &bank(),
+            &std::collections::HashSet::new(),
             Path::new("q.md"),
             Body::Trimmed(10),
             markdown,

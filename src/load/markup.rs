@@ -38,17 +38,21 @@ pub(crate) fn check_title_html(path: &Path, line: usize, title: &str, diags: &mu
 
 /// Control characters and noncharacters that Markdown decoding produces
 /// (`&#31;` in text, a link title or target), which no file check can see.
+/// Returns whether the event had one.
 pub(crate) fn decoded_characters(
     path: &Path,
     line: usize,
     event: &Event,
     diags: &mut Vec<Diagnostic>,
-) {
-    let texts: Vec<(&str, &str)> = match event {
-        Event::Text(t) | Event::Code(t) => vec![(
-            "in the text (written as a character reference such as `&#31;`)",
-            t.as_ref(),
-        )],
+) -> bool {
+    let texts: [(&str, &str); 2] = match event {
+        Event::Text(t) | Event::Code(t) => [
+            (
+                "in the text (written as a character reference such as `&#31;`)",
+                t.as_ref(),
+            ),
+            ("", ""),
+        ],
         Event::Start(
             Tag::Link {
                 dest_url, title, ..
@@ -56,14 +60,16 @@ pub(crate) fn decoded_characters(
             | Tag::Image {
                 dest_url, title, ..
             },
-        ) => vec![
+        ) => [
             ("in a link title", title.as_ref()),
             ("in a link target", dest_url.as_ref()),
         ],
-        _ => Vec::new(),
+        _ => return false,
     };
+    let mut found = false;
     for (place, text) in texts {
         if let Some((_, c, kind)) = find_forbidden(text) {
+            found = true;
             diags.push(Diagnostic::error(
                 path,
                 line,
@@ -71,6 +77,7 @@ pub(crate) fn decoded_characters(
             ));
         }
     }
+    found
 }
 
 pub(crate) fn raw_html(path: &Path, line: usize, html: &str) -> Diagnostic {

@@ -34,8 +34,8 @@ pub use question::parse_question;
 pub(crate) use question::parse_question_with;
 pub use read::read_text;
 pub(crate) use read::{
-    find_forbidden, forbidden_char, human_size, lock_limit, read_regular_file, MAX_FIGURE_BYTES,
-    MAX_MEDIA_BYTES, MAX_SHEET_BYTES, MAX_TEXT_FILE_BYTES,
+    forbidden_char, human_size, lock_limit, read_regular_file, MAX_FIGURE_BYTES, MAX_MEDIA_BYTES,
+    MAX_SHEET_BYTES, MAX_TEXT_FILE_BYTES,
 };
 
 /// Files and folders the content root may hold besides the section folders.
@@ -349,6 +349,29 @@ fn check_root_entries(
     }
 }
 
+/// Read and parse one question file: the question when it is complete, and
+/// the file's problems.
+fn load_question_file(
+    canonical_root: Option<&Path>,
+    path: &Path,
+    number: u32,
+    rules: &QuestionRules,
+) -> (Option<Question>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    if let Some(real) = escapes_root(canonical_root, path) {
+        diags.push(escape_diagnostic(path, &real));
+        return (None, diags);
+    }
+    let question = match read_text(path) {
+        Ok(text) => parse_question_with(path, &text, number, rules, &mut diags),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+    (question, diags)
+}
+
 /// Load every question file of one section folder, in file-name order.
 #[allow(clippy::too_many_arguments)]
 fn load_section_dir(
@@ -391,39 +414,37 @@ fn load_section_dir(
         .filter(|(name, _, _)| !name.starts_with('.'))
         .collect();
     files.sort();
-    let mut questions = Vec::new();
+    // Folders and stray files are reported in file order; the question files
+    // are then read and parsed on every core, their results kept in order.
     let mut any_markdown = false;
+    let mut in_order: Vec<Result<(PathBuf, u32), Diagnostic>> = Vec::new();
     for (name, path, is_dir) in files {
         if is_dir {
-            diags.push(Diagnostic::error(
+            in_order.push(Err(Diagnostic::error(
                 &path,
                 1,
                 "unexpected folder inside a section folder",
-            ));
-            continue;
-        }
-        if !name.ends_with(".md") {
-            diags.push(Diagnostic::error(
+            )));
+        } else if !name.ends_with(".md") {
+            in_order.push(Err(Diagnostic::error(
                 &path,
                 1,
                 "stray file in a section folder: question files end in `.md`",
-            ));
-            continue;
+            )));
+        } else {
+            any_markdown = true;
+            *number += 1;
+            in_order.push(Ok((path, *number)));
         }
-        any_markdown = true;
-        *number += 1;
-        if let Some(real) = escapes_root(canonical_root, &path) {
-            diags.push(escape_diagnostic(&path, &real));
-            continue;
-        }
-        match read_text(&path) {
-            Ok(text) => {
-                if let Some(q) = parse_question_with(&path, &text, *number, rules, diags) {
-                    questions.push(q);
-                }
-            }
-            Err(d) => diags.push(d),
-        }
+    }
+    let loaded = crate::parallel::map_in_order(&in_order, |entry| match entry {
+        Err(d) => (None, vec![d.clone()]),
+        Ok((path, number)) => load_question_file(canonical_root, path, *number, rules),
+    });
+    let mut questions = Vec::new();
+    for (question, problems) in loaded {
+        diags.extend(problems);
+        questions.extend(question);
     }
     if !any_markdown {
         diags.push(Diagnostic::error(

@@ -172,15 +172,29 @@ pub(crate) fn find_forbidden(text: &str) -> Option<(usize, char, &'static str)> 
     // Every forbidden character's UTF-8 starts with a byte below 0x20 (not
     // tab or LF), 0x7F, 0xC2 (C1 controls), 0xEF (U+FDD0.., U+FFFE..) or
     // 0xF0..=0xF4 (the other planes): text without these is clean.
-    let suspect = |b: &u8| {
-        (*b < 0x20 && *b != b'\t' && *b != b'\n') || matches!(*b, 0x7F | 0xC2 | 0xEF | 0xF0..=0xF4)
-    };
-    if !text.as_bytes().iter().any(suspect) {
-        return None;
-    }
-    text.char_indices()
-        .find_map(|(i, c)| forbidden_char(c).map(|what| (i, c, what)))
+    // Each suspect byte is ASCII or the first byte of a character: only the
+    // characters that start at one are decoded and looked at.
+    text.bytes()
+        .enumerate()
+        .filter(|&(_, b)| SUSPECT[usize::from(b)])
+        .find_map(|(i, _)| {
+            let c = text[i..].chars().next()?;
+            forbidden_char(c).map(|what| (i, c, what))
+        })
 }
+
+/// The bytes a forbidden character's UTF-8 can start with (see
+/// [`find_forbidden`]), as a table: one lookup per byte of text.
+static SUSPECT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] =
+            (b < 0x20 && b != 0x09 && b != 0x0A) || matches!(b, 0x7F | 0xC2 | 0xEF | 0xF0..=0xF4);
+        b += 1;
+    }
+    table
+};
 
 /// Read a text file: invalid UTF-8 and empty files are diagnostics; a BOM is
 /// dropped and CRLF line endings become LF. Control characters (other than

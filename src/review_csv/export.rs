@@ -104,13 +104,13 @@ pub(crate) fn source_hash(bank: &Bank, q: &Question) -> Result<String> {
     }
     for (_, part) in q.parts() {
         for reference in figure_references(&part.markdown) {
-            let path = bank
-                .figure_path(&reference)
-                .with_context(|| format!("figure `{reference}` is outside content/media/"))?;
-            let bytes = std::fs::read(&path)
-                .with_context(|| format!("cannot read figure {}", path.display()))?;
+            // The bytes the loader read (the checker has refused a figure
+            // that is missing, unreadable or outside content/media/).
+            let bytes = bank
+                .figure_bytes(&reference)
+                .with_context(|| format!("figure `{reference}` is not in content/media/"))?;
             fields.push(reference);
-            fields.push(hex::encode(Sha256::digest(&bytes)));
+            fields.push(hex::encode(Sha256::digest(&bytes[..])));
         }
     }
     let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
