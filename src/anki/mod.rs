@@ -110,9 +110,10 @@ impl Exporter for AnkiExporter {
             &notetype_hash,
             ctx.now,
         );
-        let lock_text = plan.lock.to_text()?;
-        let on_disk = std::fs::read_to_string(&lock_path).ok();
-        let lock_changes = on_disk.as_deref() != Some(lock_text.as_str());
+        // The new lock is compared with the file as it is written out, and
+        // written only if it differs: neither text is ever held whole.
+        let on_disk = plan.lock.is_written_at(&lock_path)?;
+        let lock_changes = on_disk != Some(true);
         if self.locked && lock_changes {
             let what = if on_disk.is_none() {
                 "it does not exist".to_string()
@@ -134,7 +135,9 @@ impl Exporter for AnkiExporter {
         let mut rendered = Rendered::output(plan.summary(), package);
         if lock_changes {
             let lock = prepare_atomic(&lock_path, |file| {
-                std::io::Write::write_all(file, lock_text.as_bytes()).map_err(Into::into)
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+                plan.lock.write_text(&mut out)?;
+                std::io::Write::flush(&mut out).map_err(Into::into)
             })?;
             rendered.bank_files.push(lock);
         }

@@ -4,7 +4,7 @@
 //! for anything else), and migrating a version 1 lock.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -25,34 +25,89 @@ const HEADER: &str = "\
 ";
 
 /// TOML basic string: `"` and `\` escaped, control characters as escapes,
-/// everything else as is (one line, whatever the text).
-fn toml_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
+/// everything else as is (one line, whatever the text). Runs of plain text
+/// go out in one piece.
+fn toml_string(out: &mut impl Write, s: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    let mut plain_from = 0;
+    for (i, c) in s.char_indices() {
+        let escaped = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\r' => "\\r",
+            c if c.is_control() => "",
+            _ => continue,
+        };
+        out.write_all(&s.as_bytes()[plain_from..i])?;
+        if escaped.is_empty() {
+            write!(out, "\\u{:04X}", c as u32)?;
+        } else {
+            out.write_all(escaped.as_bytes())?;
         }
+        plain_from = i + c.len_utf8();
     }
-    out.push('"');
+    out.write_all(&s.as_bytes()[plain_from..])?;
+    out.write_all(b"\"")
 }
 
-fn toml_strings(out: &mut String, items: &[String]) {
-    out.push('[');
+fn toml_strings(out: &mut impl Write, items: &[String]) -> io::Result<()> {
+    out.write_all(b"[")?;
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
-            out.push_str(", ");
+            out.write_all(b", ")?;
         }
-        toml_string(out, item);
+        toml_string(out, item)?;
     }
-    out.push(']');
+    out.write_all(b"]")
+}
+
+/// A sink that checks that what is written to it is, byte for byte, what
+/// `old` holds, without keeping either: a lock of 100,000 questions is
+/// compared with the one on disk in a buffer's worth of memory. The first
+/// difference fails the write, which ends the writing early.
+struct SameAs<R> {
+    old: R,
+    differs: bool,
+}
+
+impl<R: BufRead> SameAs<R> {
+    fn new(old: R) -> SameAs<R> {
+        SameAs {
+            old,
+            differs: false,
+        }
+    }
+
+    /// Everything written matched, and `old` holds nothing more.
+    fn matched(mut self) -> io::Result<bool> {
+        Ok(!self.differs && self.old.fill_buf()?.is_empty())
+    }
+}
+
+impl<R: BufRead> Write for SameAs<R> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while !self.differs && !rest.is_empty() {
+            let old = self.old.fill_buf()?;
+            let n = old.len().min(rest.len());
+            if n == 0 || old[..n] != rest[..n] {
+                self.differs = true;
+                break;
+            }
+            self.old.consume(n);
+            rest = &rest[n..];
+        }
+        if self.differs {
+            return Err(io::Error::other("not the same bytes"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A version 1 lock, read only to migrate it.
@@ -130,68 +185,105 @@ impl LockV1 {
 
 impl Lock {
     /// The lock as written to disk: a comment header, then sorted TOML.
+    #[cfg(test)]
     pub(crate) fn to_text(&self) -> Result<String> {
-        let body = match self.to_toml_fast() {
-            Some(body) => body,
-            None => toml::to_string(self).context("cannot serialise bank.lock")?,
-        };
-        Ok(format!("{HEADER}\n{body}"))
+        let mut text = Vec::new();
+        self.write_text(&mut text)?;
+        Ok(String::from_utf8(text)?)
     }
 
-    /// The lock's canonical TOML, written directly: the general serialiser
-    /// builds a document tree that, for a bank of 100,000 questions, costs
-    /// hundreds of megabytes. One line per key, strings as TOML basic
-    /// strings. Only for the lock's usual shape (slug keys, some notes);
-    /// `None` otherwise.
-    fn to_toml_fast(&self) -> Option<String> {
+    /// Write the lock's text (see [`Lock::to_text`]) into `out`, streamed:
+    /// for 100,000 questions it is some 300 MB, never held whole.
+    pub(crate) fn write_text(&self, out: &mut impl Write) -> Result<()> {
+        out.write_all(HEADER.as_bytes())?;
+        out.write_all(b"\n")?;
+        if self.has_fast_shape() {
+            self.write_toml_fast(out)?;
+        } else {
+            let body = toml::to_string(self).context("cannot serialise bank.lock")?;
+            out.write_all(body.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Whether the file at `path` holds exactly this lock's text, compared
+    /// as it is written, never held; `None` when there is no file to read.
+    pub(crate) fn is_written_at(&self, path: &Path) -> Result<Option<bool>> {
+        let Ok(file) = std::fs::File::open(path) else {
+            return Ok(None);
+        };
+        let mut same = SameAs::new(BufReader::with_capacity(1 << 20, file));
+        match self.write_text(&mut same) {
+            Ok(()) => {}
+            Err(_) if same.differs => return Ok(Some(false)),
+            // The file could not be read back: as good as none.
+            Err(e) if e.is::<io::Error>() => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        Ok(same.matched().ok())
+    }
+
+    /// The lock's usual shape (slug keys, some notes), which
+    /// [`Lock::write_toml_fast`] writes; anything else goes through the
+    /// general serialiser.
+    fn has_fast_shape(&self) -> bool {
         let plain = |s: &str| {
             !s.is_empty()
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
-        let records = self.notes.iter().chain(&self.retired);
-        if self.notes.is_empty()
-            || !plain(&self.bank)
-            || !plain(&self.notetype.hash)
-            || !records
-                .clone()
+        !self.notes.is_empty()
+            && plain(&self.bank)
+            && plain(&self.notetype.hash)
+            && self
+                .notes
+                .iter()
+                .chain(&self.retired)
                 .all(|(id, r)| plain(id) && plain(&r.guid) && plain(&r.hash))
-        {
-            return None;
-        }
-        let size: usize = records
-            .map(|(_, r)| 200 + r.fields.iter().map(|f| f.len() + 8).sum::<usize>())
-            .sum();
-        let mut out = String::with_capacity(size + 200);
-        let _ = write!(
+    }
+
+    /// The lock's canonical TOML, written directly: the general serialiser
+    /// builds a document tree that, for a bank of 100,000 questions, costs
+    /// hundreds of megabytes. One line per key, strings as TOML basic
+    /// strings. Only for [`Lock::has_fast_shape`].
+    fn write_toml_fast(&self, out: &mut impl Write) -> io::Result<()> {
+        write!(
             out,
             "version = {}\nbank = \"{}\"\nrecords = {}\n\n[notetype]\nhash = \"{}\"\nmod = {}\n",
             self.version, self.bank, self.records, self.notetype.hash, self.notetype.mtime
-        );
+        )?;
         for (table, entries) in [("notes", &self.notes), ("retired", &self.retired)] {
             for (id, r) in entries {
-                let _ = write!(
+                write!(
                     out,
                     "\n[{table}.{id}]\nguid = \"{}\"\nid = {}\nadded = {}\n",
                     r.guid, r.id, r.added
-                );
+                )?;
                 if let Some(retired) = r.retired {
-                    let _ = writeln!(out, "retired = {retired}");
+                    writeln!(out, "retired = {retired}")?;
                 }
-                let _ = write!(out, "hash = \"{}\"\nmod = {}\n", r.hash, r.mtime);
+                write!(out, "hash = \"{}\"\nmod = {}\n", r.hash, r.mtime)?;
                 for (key, list) in [
-                    ("fields", &r.fields),
-                    ("tags", &r.tags),
-                    ("media", &r.media),
+                    ("fields = ", &r.fields),
+                    ("tags = ", &r.tags),
+                    ("media = ", &r.media),
                 ] {
-                    out.push_str(key);
-                    out.push_str(" = ");
-                    toml_strings(&mut out, list);
-                    out.push('\n');
+                    out.write_all(key.as_bytes())?;
+                    toml_strings(out, list)?;
+                    out.write_all(b"\n")?;
                 }
             }
         }
-        Some(out)
+        Ok(())
+    }
+
+    /// The fast writer's body, as one string (for the tests).
+    #[cfg(test)]
+    fn to_toml_fast(&self) -> Option<String> {
+        let mut body = Vec::new();
+        self.has_fast_shape()
+            .then(|| self.write_toml_fast(&mut body).expect("writes to memory"))?;
+        String::from_utf8(body).ok()
     }
 
     /// Parse and validate a lock's text (version 2, or version 1, migrated).
@@ -369,7 +461,13 @@ impl Lock {
         }
         // Only text that is exactly what this lock writes back is taken;
         // that is what makes this reading the same as the TOML parser's.
-        (lock.to_toml_fast()? == body).then_some(lock)
+        // Compared as it is written: no second copy of the text.
+        if !lock.has_fast_shape() {
+            return None;
+        }
+        let mut same = SameAs::new(body.as_bytes());
+        lock.write_toml_fast(&mut same).ok()?;
+        same.matched().ok()?.then_some(lock)
     }
 
     /// Read the lock at `path`; `None` when there is none yet.
