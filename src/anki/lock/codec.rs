@@ -247,34 +247,22 @@ impl Lock {
     /// hundreds of megabytes. One line per key, strings as TOML basic
     /// strings. Only for [`Lock::has_fast_shape`].
     fn write_toml_fast(&self, out: &mut impl Write) -> io::Result<()> {
+        self.write_opening(out)?;
+        for (table, entries) in [("notes", &self.notes), ("retired", &self.retired)] {
+            for (id, r) in entries {
+                write_record(out, table, id, r)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The lines before the first record.
+    fn write_opening(&self, out: &mut impl Write) -> io::Result<()> {
         write!(
             out,
             "version = {}\nbank = \"{}\"\nrecords = {}\n\n[notetype]\nhash = \"{}\"\nmod = {}\n",
             self.version, self.bank, self.records, self.notetype.hash, self.notetype.mtime
-        )?;
-        for (table, entries) in [("notes", &self.notes), ("retired", &self.retired)] {
-            for (id, r) in entries {
-                write!(
-                    out,
-                    "\n[{table}.{id}]\nguid = \"{}\"\nid = {}\nadded = {}\n",
-                    r.guid, r.id, r.added
-                )?;
-                if let Some(retired) = r.retired {
-                    writeln!(out, "retired = {retired}")?;
-                }
-                write!(out, "hash = \"{}\"\nmod = {}\n", r.hash, r.mtime)?;
-                for (key, list) in [
-                    ("fields = ", &r.fields),
-                    ("tags = ", &r.tags),
-                    ("media = ", &r.media),
-                ] {
-                    out.write_all(key.as_bytes())?;
-                    toml_strings(out, list)?;
-                    out.write_all(b"\n")?;
-                }
-            }
-        }
-        Ok(())
+        )
     }
 
     /// The fast writer's body, as one string (for the tests).
@@ -290,6 +278,16 @@ impl Lock {
     /// Anything unexpected is an error that names the file: a broken lock is
     /// never silently replaced.
     pub fn parse(text: &str, path: &Path, bank_id: &str) -> Result<Lock> {
+        let lock = match Lock::read_canonical(text.as_bytes(), &|_| true) {
+            Some(lock) => lock,
+            None => Lock::parse_general(text, path)?,
+        };
+        lock.validate(path, bank_id)
+    }
+
+    /// Any lock text, through the TOML parser: hand edits, other layouts,
+    /// older versions (migrated), broken files (an error naming `path`).
+    fn parse_general(text: &str, path: &Path) -> Result<Lock> {
         let invalid = |e: toml::de::Error| {
             anyhow::anyhow!(
                 "{} is not a valid lock file: {}\n(restore it from version control, or delete it to start a new change record: learners would then see every note as changed once)",
@@ -298,33 +296,34 @@ impl Lock {
             )
         };
         let at = || path.display();
-        let lock = match Lock::parse_canonical(text) {
-            Some(lock) => lock,
-            None => {
-                let version = toml::from_str::<VersionOnly>(text)
-                    .map_err(invalid)?
-                    .version;
-                match version {
-                    1 => {
-                        let old: LockV1 = toml::from_str(text).map_err(invalid)?;
-                        let found = old.notes.len() + old.removed.len();
-                        if found != old.records {
-                            bail!(
-                                "{}: the lock says it holds {} records but {found} were found: it was cut short or edited by hand",
-                                at(),
-                                old.records
-                            );
-                        }
-                        old.migrate()
-                    }
-                    LOCK_VERSION => toml::from_str(text).map_err(invalid)?,
-                    other => bail!(
-                        "{}: lock version {other} is not supported (this qbank reads versions 1 and {LOCK_VERSION})",
-                        at()
-                    ),
+        let version = toml::from_str::<VersionOnly>(text)
+            .map_err(invalid)?
+            .version;
+        Ok(match version {
+            1 => {
+                let old: LockV1 = toml::from_str(text).map_err(invalid)?;
+                let found = old.notes.len() + old.removed.len();
+                if found != old.records {
+                    bail!(
+                        "{}: the lock says it holds {} records but {found} were found: it was cut short or edited by hand",
+                        at(),
+                        old.records
+                    );
                 }
+                old.migrate()
             }
-        };
+            LOCK_VERSION => toml::from_str(text).map_err(invalid)?,
+            other => bail!(
+                "{}: lock version {other} is not supported (this qbank reads versions 1 and {LOCK_VERSION})",
+                at()
+            ),
+        })
+    }
+
+    /// Check a lock read from `path` against itself and the bank.
+    fn validate(self, path: &Path, bank_id: &str) -> Result<Lock> {
+        let lock = self;
+        let at = || path.display();
         if lock.bank != bank_id {
             bail!(
                 "{}: the lock belongs to bank `{}`, not `{bank_id}`",
@@ -377,12 +376,25 @@ impl Lock {
         Ok(lock)
     }
 
-    /// Read a lock exactly as [`Lock::to_text`] writes it, without the
-    /// general TOML parser (whose document tree costs hundreds of megabytes
-    /// for 100,000 questions): only each list line goes through it. `None`
-    /// for any other text, which then goes through the TOML parser: hand
-    /// edits, other layouts, older versions, broken files.
+    #[cfg(test)]
     fn parse_canonical(text: &str) -> Option<Lock> {
+        Lock::read_canonical(text.as_bytes(), &|_| true)
+    }
+
+    /// Read a lock exactly as [`Lock::write_text`] writes it, line by line
+    /// from `input`, without the general TOML parser (whose document tree
+    /// costs hundreds of megabytes for 100,000 questions) and without
+    /// holding the text: only each list line goes through a parser. `None`
+    /// for any other text (or one that cannot be read), which then goes
+    /// through the TOML parser: hand edits, other layouts, older versions,
+    /// broken files.
+    ///
+    /// Each piece (the opening, then each record) is taken only if the
+    /// writer writes back exactly its lines, and records only in the order
+    /// the writer writes them: that is what makes this reading the same as
+    /// the TOML parser's. A note for which `keep_content` is false keeps
+    /// only its stamps once checked (fields, tags and media dropped).
+    fn read_canonical(input: impl BufRead, keep_content: &dyn Fn(&str) -> bool) -> Option<Lock> {
         fn value<'t>(line: Option<&'t str>, key: &str) -> Option<&'t str> {
             line?.strip_prefix(key)?.strip_prefix(" = ")
         }
@@ -394,24 +406,37 @@ impl Lock {
         }
         // A list as the writer writes it (`toml_strings`) is also JSON with
         // the same meaning (same escapes), which serde_json reads fast; the
-        // final write-back comparison below guarantees the reading is exact.
+        // write-back comparison guarantees the reading is exact.
         fn list(line: Option<&str>, key: &str) -> Option<Vec<String>> {
             serde_json::from_str(value(line, key)?).ok()
         }
-        let body = text.strip_prefix(HEADER)?.strip_prefix('\n')?;
-        let mut lines = body.split('\n').peekable();
-        let version = number(lines.next(), "version")?;
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let mut lines = Lines::new(input);
+        for expected in HEADER.split_terminator('\n') {
+            if lines.next()? != expected {
+                return None;
+            }
+        }
+        if !lines.next()?.is_empty() {
+            return None;
+        }
+        lines.raw.clear();
+        let version = number(lines.next().as_deref(), "version")?;
         if version != LOCK_VERSION {
             return None;
         }
-        let bank = string(lines.next(), "bank")?.to_string();
-        let records = number(lines.next(), "records")?;
+        let bank = string(lines.next().as_deref(), "bank")?.to_string();
+        let records = number(lines.next().as_deref(), "records")?;
         if !lines.next()?.is_empty() || lines.next()? != "[notetype]" {
             return None;
         }
         let notetype = Stamp {
-            hash: string(lines.next(), "hash")?.to_string(),
-            mtime: number(lines.next(), "mod")?,
+            hash: string(lines.next().as_deref(), "hash")?.to_string(),
+            mtime: number(lines.next().as_deref(), "mod")?,
         };
         let mut lock = Lock {
             version,
@@ -422,66 +447,187 @@ impl Lock {
             retired: BTreeMap::new(),
             migrated_from: None,
         };
+        if !plain(&lock.bank) || !plain(&lock.notetype.hash) {
+            return None;
+        }
+        let mut written = Vec::new();
+        lock.write_opening(&mut written).ok()?;
+        if written != lines.raw {
+            return None;
+        }
+        let mut last: Option<(bool, String)> = None;
         loop {
+            lines.raw.clear();
             if !lines.next()?.is_empty() {
                 return None;
             }
             let Some(header) = lines.next() else { break };
-            if header.is_empty() {
-                break;
-            }
             let (table, id) = header
                 .strip_prefix('[')?
                 .strip_suffix(']')?
                 .split_once('.')?;
-            let guid = string(lines.next(), "guid")?.to_string();
-            let note_id = number(lines.next(), "id")?;
-            let added = number(lines.next(), "added")?;
-            let retired = match lines.peek() {
-                Some(l) if l.starts_with("retired = ") => Some(number(lines.next(), "retired")?),
+            let retired_table = match table {
+                "notes" => false,
+                "retired" => true,
+                _ => return None,
+            };
+            let guid = string(lines.next().as_deref(), "guid")?.to_string();
+            let note_id = number(lines.next().as_deref(), "id")?;
+            let added = number(lines.next().as_deref(), "added")?;
+            let mut line = lines.next();
+            let retired = match line.as_deref() {
+                Some(l) if l.starts_with("retired = ") => {
+                    let retired = number(line.as_deref(), "retired")?;
+                    line = lines.next();
+                    Some(retired)
+                }
                 _ => None,
             };
-            let record = NoteRecord {
+            let mut record = NoteRecord {
                 guid,
                 id: note_id,
                 added,
                 retired,
-                hash: string(lines.next(), "hash")?.to_string(),
-                mtime: number(lines.next(), "mod")?,
-                fields: list(lines.next(), "fields")?,
-                tags: list(lines.next(), "tags")?,
-                media: list(lines.next(), "media")?,
+                hash: string(line.as_deref(), "hash")?.to_string(),
+                mtime: number(lines.next().as_deref(), "mod")?,
+                fields: list(lines.next().as_deref(), "fields")?,
+                tags: list(lines.next().as_deref(), "tags")?,
+                media: list(lines.next().as_deref(), "media")?,
             };
-            let entries = match table {
-                "notes" => &mut lock.notes,
-                "retired" => &mut lock.retired,
-                _ => return None,
+            if !plain(id) || !plain(&record.guid) || !plain(&record.hash) {
+                return None;
+            }
+            // In the writer's order: notes, then retired, each by id.
+            let place = (retired_table, id.to_string());
+            if last.as_ref().is_some_and(|l| *l >= place) {
+                return None;
+            }
+            written.clear();
+            write_record(&mut written, table, id, &record).ok()?;
+            if written != lines.raw {
+                return None;
+            }
+            if !retired_table && !keep_content(id) {
+                record.fields = Vec::new();
+                record.tags = Vec::new();
+                record.media = Vec::new();
+            }
+            let entries = if retired_table {
+                &mut lock.retired
+            } else {
+                &mut lock.notes
             };
-            entries.insert(id.to_string(), record);
+            entries.insert(place.1.clone(), record);
+            last = Some(place);
         }
-        // Only text that is exactly what this lock writes back is taken;
-        // that is what makes this reading the same as the TOML parser's.
-        // Compared as it is written: no second copy of the text.
-        if !lock.has_fast_shape() {
-            return None;
-        }
-        let mut same = SameAs::new(body.as_bytes());
-        lock.write_toml_fast(&mut same).ok()?;
-        same.matched().ok()?.then_some(lock)
+        // Nothing after the last record, and at least one note.
+        (!lock.notes.is_empty()).then_some(lock)
     }
 
     /// Read the lock at `path`; `None` when there is none yet.
     pub(crate) fn read(path: &Path, bank_id: &str) -> Result<Option<Lock>> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
+        Lock::read_keeping(path, bank_id, |_| true)
+    }
+
+    /// Read the lock at `path` like [`Lock::read`], keeping the shipped
+    /// content (fields, tags, media) only of the notes for which
+    /// `keep_content` is true: a build renders every question still in the
+    /// bank anew and needs only their stamps, some 300 MB less at 100,000
+    /// questions. Such a lock is for planning only, never written back.
+    pub(crate) fn read_keeping(
+        path: &Path,
+        bank_id: &str,
+        keep_content: impl Fn(&str) -> bool,
+    ) -> Result<Option<Lock>> {
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let canonical =
+            Lock::read_canonical(BufReader::with_capacity(1 << 20, file), &keep_content);
+        let lock = match canonical {
+            Some(lock) => lock,
+            None => {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))?;
-                Lock::parse(&text, path, bank_id).map(Some)
+                let mut lock = Lock::parse_general(&text, path)?;
+                for (id, record) in &mut lock.notes {
+                    if !keep_content(id) {
+                        record.fields = Vec::new();
+                        record.tags = Vec::new();
+                        record.media = Vec::new();
+                    }
+                }
+                lock
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        lock.validate(path, bank_id).map(Some)
+    }
+}
+
+/// The lines of a text, as `str::split('\n')` gives them (a text ending in
+/// a newline ends with an empty line), read one at a time; `raw` collects
+/// each line read with its newline, for the write-back comparison. A read
+/// error or a line that is not UTF-8 ends the lines.
+struct Lines<R> {
+    input: R,
+    raw: Vec<u8>,
+    /// The input is exhausted and its last line given.
+    done: bool,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn new(input: R) -> Lines<R> {
+        Lines {
+            input,
+            raw: Vec::new(),
+            done: false,
         }
     }
+
+    fn next(&mut self) -> Option<String> {
+        if self.done {
+            return None;
+        }
+        let mut line = Vec::new();
+        self.input.read_until(b'\n', &mut line).ok()?;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            self.raw.extend_from_slice(&line);
+            self.raw.push(b'\n');
+        } else {
+            // The last piece: empty after a final newline.
+            self.done = true;
+            self.raw.extend_from_slice(&line);
+        }
+        String::from_utf8(line).ok()
+    }
+}
+
+/// One record of the fast writer: a blank line, `[table.id]`, its keys.
+fn write_record(out: &mut impl Write, table: &str, id: &str, r: &NoteRecord) -> io::Result<()> {
+    write!(
+        out,
+        "\n[{table}.{id}]\nguid = \"{}\"\nid = {}\nadded = {}\n",
+        r.guid, r.id, r.added
+    )?;
+    if let Some(retired) = r.retired {
+        writeln!(out, "retired = {retired}")?;
+    }
+    write!(out, "hash = \"{}\"\nmod = {}\n", r.hash, r.mtime)?;
+    for (key, list) in [
+        ("fields = ", &r.fields),
+        ("tags = ", &r.tags),
+        ("media = ", &r.media),
+    ] {
+        out.write_all(key.as_bytes())?;
+        toml_strings(out, list)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 fn check_stamp(hash: &str, mtime: i64) -> Result<()> {
