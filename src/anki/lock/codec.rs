@@ -699,6 +699,50 @@ mod tests {
     }
 
     #[test]
+    fn records_out_of_the_writers_order_go_to_the_toml_parser() {
+        let lock = sample_lock();
+        let text = lock.to_text().unwrap();
+        let (head, rest) = text.split_once("\n\n[notes.").unwrap();
+        let r: Vec<&str> = rest.split("\n\n[").collect();
+        assert_eq!(r.len(), 3, "{text}");
+        let swapped = format!("{head}\n\n[{}\n\n[notes.{}\n\n[{}", r[1], r[0], r[2]);
+        assert_eq!(Lock::parse_canonical(&swapped), None);
+        assert_eq!(
+            Lock::parse(&swapped, Path::new("bank.lock"), "b").unwrap(),
+            lock
+        );
+    }
+
+    #[test]
+    fn a_build_keeps_the_content_only_of_questions_that_left() {
+        let lock = sample_lock();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bank.lock");
+        let text = lock.to_text().unwrap();
+        let keep = |id: &str| id == "z-9";
+        std::fs::write(&path, &text).unwrap();
+        let read = Lock::read_keeping(&path, "b", keep).unwrap().unwrap();
+        let a = &read.notes["a"];
+        assert!(a.fields.is_empty() && a.tags.is_empty() && a.media.is_empty());
+        assert_eq!(
+            (&a.hash, a.mtime, a.id),
+            (
+                &lock.notes["a"].hash,
+                lock.notes["a"].mtime,
+                lock.notes["a"].id
+            )
+        );
+        assert_eq!(read.notes["z-9"], lock.notes["z-9"]);
+        assert_eq!(read.retired, lock.retired);
+        assert_eq!(Lock::read(&path, "b").unwrap().unwrap(), lock);
+        // The same through the TOML parser (a layout the writer does not write).
+        std::fs::write(&path, text.replace("mod = 2000", "mod =  2000")).unwrap();
+        assert_eq!(Lock::read_keeping(&path, "b", keep).unwrap().unwrap(), read);
+        // No lock yet.
+        assert_eq!(Lock::read(&dir.path().join("none"), "b").unwrap(), None);
+    }
+
+    #[test]
     fn text_round_trips_and_is_stable() {
         let lock = sample_lock();
         let text = lock.to_text().unwrap();
