@@ -94,7 +94,12 @@ impl Exporter for AnkiExporter {
         let css = theme::card_css(&self.css, theme.as_deref());
         let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &css, 0))?;
         let lock_path = bank.lock_path();
-        let previous = Lock::read(&lock_path, &bank.id)?;
+        // Of the previous lock's records only those of questions that left
+        // the bank are shipped from it: the others keep just their stamps.
+        let in_bank: std::collections::HashSet<&str> =
+            bank.questions().map(|(_, q)| q.id.as_str()).collect();
+        let previous = Lock::read_keeping(&lock_path, &bank.id, |id| !in_bank.contains(id))?;
+        drop(in_bank);
 
         // Every note is rendered, stamped and written to the collection in
         // one pass and its HTML dropped, so memory stays flat as banks grow.
@@ -110,9 +115,11 @@ impl Exporter for AnkiExporter {
             &notetype_hash,
             ctx.now,
         );
-        let lock_text = plan.lock.to_text()?;
-        let on_disk = std::fs::read_to_string(&lock_path).ok();
-        let lock_changes = on_disk.as_deref() != Some(lock_text.as_str());
+        drop(previous);
+        // The new lock is compared with the file as it is written out, and
+        // written only if it differs: neither text is ever held whole.
+        let on_disk = plan.lock.is_written_at(&lock_path)?;
+        let lock_changes = on_disk != Some(true);
         if self.locked && lock_changes {
             let what = if on_disk.is_none() {
                 "it does not exist".to_string()
@@ -134,7 +141,9 @@ impl Exporter for AnkiExporter {
         let mut rendered = Rendered::output(plan.summary(), package);
         if lock_changes {
             let lock = prepare_atomic(&lock_path, |file| {
-                std::io::Write::write_all(file, lock_text.as_bytes()).map_err(Into::into)
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+                plan.lock.write_text(&mut out)?;
+                std::io::Write::flush(&mut out).map_err(Into::into)
             })?;
             rendered.bank_files.push(lock);
         }
@@ -248,7 +257,8 @@ struct DeckWriter<'a> {
     writer: collection::CollectionWriter,
     slots: Vec<NoteSlot<'a>>,
     cards: Vec<CardRow>,
-    media: Vec<MediaFile>,
+    /// The figures the notes reference, by name (so in name order), each once.
+    media: BTreeMap<String, MediaFile>,
     /// The `mod` each note was written with, by slot.
     mtimes: Vec<Option<i64>>,
     latest_note_mtime: i64,
@@ -295,7 +305,7 @@ impl<'a> DeckWriter<'a> {
             writer,
             slots,
             cards: Vec::new(),
-            media: Vec::new(),
+            media: BTreeMap::new(),
             mtimes: Vec::new(),
             latest_note_mtime: 0,
         })
@@ -315,7 +325,7 @@ impl<'a> DeckWriter<'a> {
         for i in order {
             let slot = &self.slots[i];
             let (bank, question) = (self.bank, slot.question);
-            let (note_id, section) = (slot.note_id, slot.section);
+            let (note_id, section, added) = (slot.note_id, slot.section, slot.added);
             let content = NoteContent::build(bank, section, question)
                 .with_context(|| format!("{}", question.path.display()))?;
             if let Some(field) = content.fields.iter().find(|f| f.contains('\u{1f}')) {
@@ -327,16 +337,6 @@ impl<'a> DeckWriter<'a> {
             let mtime = mtime_of(&question.id, &content.hash);
             self.mtimes[i] = Some(mtime);
             self.latest_note_mtime = self.latest_note_mtime.max(mtime);
-            let note = CurrentNote {
-                question_id: question.id.clone(),
-                guid: content.guid.clone(),
-                id: note_id,
-                added: slot.added,
-                hash: content.hash.clone(),
-                fields: content.fields.clone(),
-                tags: content.tags.clone(),
-                media: content.media.iter().map(|m| m.name.clone()).collect(),
-            };
             let deck_id = self.ids.sections[&section.id];
             let due = i64::from(question.number) * POSITION_GAP;
             self.write_note(
@@ -347,12 +347,21 @@ impl<'a> DeckWriter<'a> {
                 &content.tags,
             )?;
             self.push_cards(note_id, deck_id, mtime, due);
+            let media = content.media.iter().map(|m| m.name.clone()).collect();
             for m in content.media {
-                if !self.media.iter().any(|known| known.name == m.name) {
-                    self.media.push(m);
-                }
+                self.media.entry(m.name.clone()).or_insert(m);
             }
-            current[i] = Some(note);
+            // The rendered content moves into the lock's record: one copy.
+            current[i] = Some(CurrentNote {
+                question_id: question.id.clone(),
+                guid: content.guid,
+                id: note_id,
+                added,
+                hash: content.hash,
+                fields: content.fields,
+                tags: content.tags,
+                media,
+            });
         }
         let current = current
             .into_iter()
@@ -434,9 +443,7 @@ impl<'a> DeckWriter<'a> {
             self.push_cards(record.id, self.ids.parent, record.mtime, due);
             for name in &record.media {
                 if let Some(file) = retired_figure(self.bank, name) {
-                    if !self.media.iter().any(|known| known.name == file.name) {
-                        self.media.push(file);
-                    }
+                    self.media.entry(file.name.clone()).or_insert(file);
                 }
             }
         }
@@ -462,7 +469,6 @@ impl<'a> DeckWriter<'a> {
         }
         let notetype = notetype_for(bank, ids, css, lock.notetype.mtime);
         let latest = lock.notetype.mtime.max(self.latest_note_mtime);
-        self.media.sort_by(|a, b| a.name.cmp(&b.name));
 
         let preset =
             DeckConf::in_position_order(ids.preset, notetype_name(bank), COLLECTION_CREATED);
@@ -520,7 +526,7 @@ impl<'a> DeckWriter<'a> {
         Ok(RenderedDeck {
             _dir: self.dir,
             collection: self.collection,
-            media: self.media,
+            media: self.media.into_values().collect(),
         })
     }
 }
