@@ -130,7 +130,8 @@ fn check_question(
 
 /// A lock the Anki exporter would refuse is refused here first, as a
 /// content error. (The loader has already refused a lock that is not a
-/// regular file or is too large; it is not read then.)
+/// regular file or is too large; it is not read then.) Only whether it
+/// reads matters here, so no note's shipped content is kept.
 fn check_lock(bank: &Bank, diags: &mut Vec<Diagnostic>) {
     let path = bank.lock_path();
     let readable =
@@ -138,7 +139,7 @@ fn check_lock(bank: &Bank, diags: &mut Vec<Diagnostic>) {
     if !readable {
         return;
     }
-    if let Err(e) = crate::anki::lock::Lock::read(&path, &bank.id) {
+    if let Err(e) = crate::anki::lock::Lock::read_keeping(&path, &bank.id, |_| false) {
         let shown = path.display().to_string();
         let message = format!("{e:#}");
         let mut message = if let Some(rest) = message.strip_prefix(&format!("{shown}: ")) {

@@ -525,6 +525,7 @@ impl Lock {
     }
 
     /// Read the lock at `path`; `None` when there is none yet.
+    #[cfg(test)]
     pub(crate) fn read(path: &Path, bank_id: &str) -> Result<Option<Lock>> {
         Lock::read_keeping(path, bank_id, |_| true)
     }
