@@ -5,11 +5,14 @@
 #   bench/run.sh                 # every size (100,000 takes a few minutes)
 #   bench/run.sh 50 1000 10000   # only these sizes
 #   GENANKI_MAX=10000 bench/run.sh   # genanki up to this size (default 10000)
+#   QBANK=/path/to/qbank bench/run.sh 10000   # another qbank binary (a baseline)
 #
 # For each size and format: the median wall time and CPU time (user + sys)
 # and the median peak resident memory (GNU time's maximum RSS) over several
 # runs (5 up to 1,000 questions, 3 at 10,000, 1 at 100,000). Every qbank run
-# is a first build: no out/ and no bank.lock, like genanki, which has none.
+# is a first build (no out/ and no bank.lock, like genanki, which has none),
+# but for one row per size: a second build, on the lock a first one left.
+# `qbank check` is timed on its own too.
 # The booklet is timed up to 1,000 questions when this build has it.
 # Results go to stdout and target/bench/results.md; BENCHMARKS.md records them.
 #
@@ -27,7 +30,7 @@ genanki_max=${GENANKI_MAX:-10000}
 
 cargo build --release --quiet --bin qbank --example synth
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-qbank=$target_dir/release/qbank
+qbank=${QBANK:-$target_dir/release/qbank}  # QBANK=/path/to/qbank benches another build
 synth=$target_dir/release/examples/synth
 
 venv=$root/target/bench-venv
@@ -84,6 +87,8 @@ for n in "${sizes[@]}"; do
   runs=$(runs_for "$n")
   out=$work/out$n
   prep="rm -rf '$out' '$bank/bank.lock'"
+  m=$(measure "$runs" "$prep" "$qbank" check --content "$bank")
+  row "$n" "qbank check" "$runs" "$m" ""
   formats=(apkg csv apkg,csv)
   if [ "$has_pdf" = yes ] && [ "$n" -le 1000 ]; then formats+=(pdf apkg,pdf,csv); fi
   for f in "${formats[@]}"; do
@@ -93,6 +98,11 @@ for n in "${sizes[@]}"; do
     [ "$f" = apkg ] && qbank_apkg="$m" && qbank_size=$size
     row "$n" "qbank $f" "$runs" "$m" "$size"
   done
+  # A second build: the lock of a first build is there (a release after the
+  # first); the first build is made in the preparation, not timed.
+  second="$prep; '$qbank' build --content '$bank' --out '$out' --format apkg >/dev/null 2>&1; rm -rf '$out'"
+  m=$(measure "$runs" "$second" "$qbank" build --content "$bank" --out "$out" --format apkg,csv)
+  row "$n" "qbank apkg,csv (second build, with bank.lock)" "$runs" "$m" ""
   if [ "$n" -le "$genanki_max" ]; then
     m=$(measure "$runs" "rm -f '$work/genanki.apkg'" "$venv/bin/python" bench/genanki_build.py "$bank" "$work/genanki.apkg")
     size=$(stat -c %s "$work/genanki.apkg")
