@@ -101,8 +101,8 @@ impl Exporter for AnkiExporter {
         let previous = Lock::read_keeping(&lock_path, &bank.id, |id| !in_bank.contains(id))?;
         drop(in_bank);
 
-        // Every note is rendered, stamped and written to the collection in
-        // one pass and its HTML dropped, so memory stays flat as banks grow.
+        // Every note is rendered (on every core), stamped and written to the
+        // collection; its content then moves into its record of the new lock.
         let identities = Identities::new(previous.as_ref(), &bank.id, ctx.now);
         let deck = DeckWriter::create(bank, &ids, identities, &ctx.out_dir)?;
         let (mut deck, current) =
@@ -322,12 +322,18 @@ impl<'a> DeckWriter<'a> {
         order.sort_by_key(|&i| self.slots[i].note_id);
         let mut current: Vec<Option<CurrentNote>> = vec![None; self.slots.len()];
         self.mtimes = vec![None; self.slots.len()];
-        for i in order {
+        // Notes are rendered on every core (rendering is most of a note's
+        // cost), then stamped and written one by one in id order. The
+        // rendered content is kept either way: it moves into the lock.
+        let (bank, slots) = (self.bank, &self.slots);
+        let rendered = crate::parallel::map_in_order(&order, |&i| {
+            NoteContent::build(bank, slots[i].section, slots[i].question)
+        });
+        for (i, content) in order.into_iter().zip(rendered) {
             let slot = &self.slots[i];
-            let (bank, question) = (self.bank, slot.question);
+            let question = slot.question;
             let (note_id, section, added) = (slot.note_id, slot.section, slot.added);
-            let content = NoteContent::build(bank, section, question)
-                .with_context(|| format!("{}", question.path.display()))?;
+            let content = content.with_context(|| format!("{}", question.path.display()))?;
             if let Some(field) = content.fields.iter().find(|f| f.contains('\u{1f}')) {
                 bail!(
                     "{}: a field contains the control character U+001F, which Anki uses as its field separator: {field:?}",
