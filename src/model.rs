@@ -204,6 +204,11 @@ impl Bank {
             .flat_map(|s| s.questions.iter().map(move |q| (s, q)))
     }
 
+    /// The ids of the bank's questions, for lookups.
+    pub(crate) fn question_ids(&self) -> std::collections::HashSet<&str> {
+        self.questions().map(|(_, q)| q.id.as_str()).collect()
+    }
+
     pub fn question_count(&self) -> usize {
         self.sections.iter().map(|s| s.questions.len()).sum()
     }

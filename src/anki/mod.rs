@@ -96,8 +96,7 @@ impl Exporter for AnkiExporter {
         let lock_path = bank.lock_path();
         // Of the previous lock's records only those of questions that left
         // the bank are shipped from it: the others keep just their stamps.
-        let in_bank: std::collections::HashSet<&str> =
-            bank.questions().map(|(_, q)| q.id.as_str()).collect();
+        let in_bank = bank.question_ids();
         let previous = Lock::read_keeping(&lock_path, &bank.id, |id| !in_bank.contains(id))?;
         drop(in_bank);
 

@@ -49,7 +49,7 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     check_duplicate_ids(bank, &mut diags);
     diags.extend(crate::anki::theme::check(&bank.root));
     let questions: Vec<&Question> = bank.questions().map(|(_, q)| q).collect();
-    let ids: HashSet<&str> = questions.iter().map(|q| q.id.as_str()).collect();
+    let ids = bank.question_ids();
     let mut referenced = HashSet::new();
     let checked = crate::parallel::map_chunks(&questions, |run| {
         let mut figures = Figures::default();

@@ -24,6 +24,14 @@ const HEADER: &str = "\
 # hash does. Do not edit by hand: `qbank build` keeps it up to date.
 ";
 
+/// A bank id, question id, GUID or hash the fast writer writes and the
+/// line reader takes as they are: ASCII letters, digits, `-` and `_`.
+fn plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// TOML basic string: `"` and `\` escaped, control characters as escapes,
 /// everything else as is (one line, whatever the text). Runs of plain text
 /// go out in one piece.
@@ -223,15 +231,10 @@ impl Lock {
         Ok(same.matched().ok())
     }
 
-    /// The lock's usual shape (slug keys, some notes), which
+    /// The lock's usual shape (plain keys and stamps, some notes), which
     /// [`Lock::write_toml_fast`] writes; anything else goes through the
     /// general serialiser.
     fn has_fast_shape(&self) -> bool {
-        let plain = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        };
         !self.notes.is_empty()
             && plain(&self.bank)
             && plain(&self.notetype.hash)
@@ -410,11 +413,6 @@ impl Lock {
         fn list(line: Option<&str>, key: &str) -> Option<Vec<String>> {
             serde_json::from_str(value(line, key)?).ok()
         }
-        let plain = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        };
         let mut lines = Lines::new(input);
         for expected in HEADER.split_terminator('\n') {
             if lines.next()? != expected {
