@@ -21,6 +21,21 @@ pub(super) struct Figures {
     /// Figures shown so far by the question (or intro) being checked.
     pub(super) shown_here: usize,
     inspected: HashMap<String, Result<figure::Inspected, String>>,
+    /// What is at each referenced media path (looked at once per name).
+    found: HashMap<String, Found>,
+    /// The bank's folder with every link resolved, once it was needed.
+    canonical_root: std::cell::OnceCell<Option<std::path::PathBuf>>,
+}
+
+/// What is at a figure's path in `media/`.
+#[derive(Clone, Copy)]
+enum Found {
+    /// A link (or `media/` itself) that leads out of the bank.
+    Outside,
+    Regular,
+    /// A folder, pipe, device or dangling link.
+    NotRegular,
+    Missing,
 }
 
 impl Figures {
@@ -32,6 +47,35 @@ impl Figures {
             self.inspected.insert(name.to_string(), result);
         }
         self.inspected.get(name)
+    }
+
+    /// What is at `file`, the media path of `name`: looked at on disk (and
+    /// its real path resolved) once per name, however many answers show it.
+    fn find(&mut self, bank: &Bank, name: &str, file: &Path) -> Found {
+        if let Some(found) = self.found.get(name) {
+            return *found;
+        }
+        let found = match fs::symlink_metadata(file) {
+            Err(_) => Found::Missing,
+            Ok(meta) => {
+                let root = self
+                    .canonical_root
+                    .get_or_init(|| fs::canonicalize(&bank.root).ok());
+                let outside = match (fs::canonicalize(file), root.as_deref()) {
+                    (Ok(real), Some(root)) => !real.starts_with(root),
+                    _ => false,
+                };
+                if outside {
+                    Found::Outside
+                } else if meta.is_file() {
+                    Found::Regular
+                } else {
+                    Found::NotRegular
+                }
+            }
+        };
+        self.found.insert(name.to_string(), found);
+        found
     }
 }
 
@@ -50,21 +94,17 @@ pub(super) fn check_figure(
             format!("figure `{dest}` must be a file directly inside content/media/, written `media/<name>`"),
         )),
         Some(file) => {
-            figures
-                .referenced
-                .insert(dest.trim_start_matches("media/").to_string());
-            let real = fs::canonicalize(&file).ok();
-            let root = fs::canonicalize(&bank.root).ok();
-            match fs::symlink_metadata(&file) {
-                Ok(_) if matches!((&real, &root), (Some(real), Some(root)) if !real.starts_with(root)) => {
+            let name = dest.trim_start_matches("media/");
+            figures.referenced.insert(name.to_string());
+            match figures.find(bank, name, &file) {
+                Found::Outside => {
                     diags.push(Diagnostic::error(
                         path,
                         line,
                         format!("figure `{dest}` leads outside the content folder (content/media/ is a symbolic link); keep figures inside the bank"),
                     ));
                 }
-                Ok(m) if m.is_file() => {
-                    let name = dest.trim_start_matches("media/");
+                Found::Regular => {
                     if is_svg(&file) {
                         match figures.inspect(bank, name) {
                             // Not read: the loader reported why, at the file.
@@ -97,12 +137,12 @@ pub(super) fn check_figure(
                         ));
                     }
                 }
-                Ok(_) => diags.push(Diagnostic::error(
+                Found::NotRegular => diags.push(Diagnostic::error(
                     path,
                     line,
                     format!("figure `{dest}` is not a regular file inside content/media/"),
                 )),
-                Err(_) => diags.push(Diagnostic::error(
+                Found::Missing => diags.push(Diagnostic::error(
                     path,
                     line,
                     format!("figure `{dest}` not found in content/media/"),

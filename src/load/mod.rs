@@ -349,18 +349,30 @@ fn check_root_entries(
     }
 }
 
+/// A question file found in a section folder.
+struct QuestionFile {
+    path: PathBuf,
+    number: u32,
+    /// The folder entry is a symbolic link (or its type is unknown), so where
+    /// it leads is checked before it is read. A plain file in a section
+    /// folder that was itself checked cannot lead out of the bank.
+    maybe_link: bool,
+}
+
 /// Read and parse one question file: the question when it is complete, and
 /// the file's problems.
 fn load_question_file(
     canonical_root: Option<&Path>,
-    path: &Path,
-    number: u32,
+    file: &QuestionFile,
     rules: &QuestionRules,
 ) -> (Option<Question>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    if let Some(real) = escapes_root(canonical_root, path) {
-        diags.push(escape_diagnostic(path, &real));
-        return (None, diags);
+    let (path, number) = (&file.path, file.number);
+    if file.maybe_link {
+        if let Some(real) = escapes_root(canonical_root, path) {
+            diags.push(escape_diagnostic(path, &real));
+            return (None, diags);
+        }
     }
     let question = match read_text(path) {
         Ok(text) => parse_question_with(path, &text, number, rules, &mut diags),
@@ -401,24 +413,27 @@ fn load_section_dir(
         ));
         return Vec::new();
     };
-    let mut files: Vec<(String, PathBuf, bool)> = entries
+    let mut files: Vec<(String, PathBuf, bool, bool)> = entries
         .filter_map(|e| e.ok())
         .map(|e| {
-            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let file_type = e.file_type().ok();
+            let is_dir = file_type.is_some_and(|t| t.is_dir());
+            let maybe_link = file_type.is_none_or(|t| t.is_symlink());
             (
                 e.file_name().to_string_lossy().into_owned(),
                 e.path(),
                 is_dir,
+                maybe_link,
             )
         })
-        .filter(|(name, _, _)| !name.starts_with('.'))
+        .filter(|(name, _, _, _)| !name.starts_with('.'))
         .collect();
     files.sort();
     // Folders and stray files are reported in file order; the question files
     // are then read and parsed on every core, their results kept in order.
     let mut any_markdown = false;
-    let mut in_order: Vec<Result<(PathBuf, u32), Diagnostic>> = Vec::new();
-    for (name, path, is_dir) in files {
+    let mut in_order: Vec<Result<QuestionFile, Diagnostic>> = Vec::new();
+    for (name, path, is_dir, maybe_link) in files {
         if is_dir {
             in_order.push(Err(Diagnostic::error(
                 &path,
@@ -434,12 +449,16 @@ fn load_section_dir(
         } else {
             any_markdown = true;
             *number += 1;
-            in_order.push(Ok((path, *number)));
+            in_order.push(Ok(QuestionFile {
+                path,
+                number: *number,
+                maybe_link,
+            }));
         }
     }
     let loaded = crate::parallel::map_in_order(&in_order, |entry| match entry {
         Err(d) => (None, vec![d.clone()]),
-        Ok((path, number)) => load_question_file(canonical_root, path, *number, rules),
+        Ok(file) => load_question_file(canonical_root, file, rules),
     });
     let mut questions = Vec::new();
     for (question, problems) in loaded {

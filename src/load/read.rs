@@ -209,7 +209,7 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             "the file is UTF-16 text; save it as UTF-8",
         ));
     }
-    let text = match String::from_utf8(bytes) {
+    let mut text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
@@ -222,12 +222,12 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             ));
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text.to_string()
-    };
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n");
+    }
     if text.trim().is_empty() {
         return Err(Diagnostic::error(path, 1, "empty file"));
     }
