@@ -33,6 +33,23 @@ pub struct Bank {
     /// The figures of `media/`, read once by the loader: the checker and
     /// every exporter share these bytes.
     pub media: Media,
+    /// The bank's own card theme (`theme/card.css`), read once by the loader.
+    pub card_theme: Option<ThemeFile>,
+}
+
+/// A text file of the bank's own design in `theme/`, read once by the loader.
+#[derive(Debug, Clone)]
+pub struct ThemeFile {
+    pub(crate) path: PathBuf,
+    /// The file's text, without a byte order mark.
+    pub(crate) text: String,
+}
+
+impl ThemeFile {
+    /// The file's text, without a byte order mark.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 /// The figure files of a bank's `media/` folder, by file name, each held
@@ -195,6 +212,7 @@ impl Bank {
             intro: None,
             sections: Vec::new(),
             media: Media::default(),
+            card_theme: None,
         }
     }
 

@@ -87,11 +87,11 @@ impl Exporter for AnkiExporter {
 
     fn export(&self, bank: &Bank, ctx: &ExportContext) -> Result<Rendered, ExportError> {
         let ids = DeckIds::new(bank);
-        let theme = theme::read(&bank.root).map_err(|problems| {
+        let theme = theme::read(bank).map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
             anyhow::anyhow!("{}", lines.join("\n"))
         })?;
-        let css = theme::card_css(&self.css, theme.as_deref());
+        let css = theme::card_css(&self.css, theme);
         let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &css, 0))?;
         let lock_path = bank.lock_path();
         // Of the previous lock's records only those of questions that left

@@ -1,4 +1,5 @@
-//! A bank's own card theme: `content/theme/card.css`, appended after the
+//! A bank's own card theme: `content/theme/card.css` (read by the loader),
+//! appended after the
 //! built-in CSS ([`super::templates::CSS`]), so a bank restyles its cards
 //! without a new qbank. Changing it changes the notetype's hash, so the next
 //! build gives the notetype a newer `mod` and Anki restyles it in place.
@@ -7,12 +8,11 @@
 //! Anki puts it in, run script or fetch from the network is refused, each
 //! with its `path:line`.
 
-use std::path::{Path, PathBuf};
-
 use crate::diagnostic::Diagnostic;
+use crate::model::{Bank, ThemeFile};
 
 /// Where a bank keeps its card theme, relative to its root.
-pub const THEME_FILE: &str = "theme/card.css";
+pub const THEME_FILE: &str = crate::load::CARD_THEME;
 
 /// What a theme may not contain (compared in lower case), and why.
 const REFUSED: [(&str, &str); 5] = [
@@ -26,52 +26,41 @@ const REFUSED: [(&str, &str); 5] = [
     ("javascript:", "`javascript:` is script"),
 ];
 
-/// The theme's path in `root`.
-pub(crate) fn path(root: &Path) -> PathBuf {
-    root.join(THEME_FILE)
+/// The bank's card theme as the loader read it: `None` when the bank has
+/// none; its problems when it holds anything but styling.
+pub fn read(bank: &Bank) -> Result<Option<&str>, Vec<Diagnostic>> {
+    let Some(theme) = &bank.card_theme else {
+        return Ok(None);
+    };
+    let problems = problems(theme);
+    if problems.is_empty() {
+        Ok(Some(theme.text()))
+    } else {
+        Err(problems)
+    }
 }
 
-/// Read the theme: `None` when the bank has none; its problems otherwise.
-pub fn read(root: &Path) -> Result<Option<String>, Vec<Diagnostic>> {
-    let path = path(root);
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(vec![Diagnostic::error(
-                &path,
-                0,
-                format!("cannot read: {e}"),
-            )])
-        }
-    };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return Err(vec![Diagnostic::error(&path, 0, "is not UTF-8 text")]);
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+/// What in `theme` is not styling, each at its line.
+fn problems(theme: &ThemeFile) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in theme.text().lines().enumerate() {
         let lower = line.to_ascii_lowercase();
         for (needle, why) in REFUSED {
             if lower.contains(needle) {
                 problems.push(Diagnostic::error(
-                    &path,
+                    &theme.path,
                     i + 1,
                     format!("the card theme is styling only: {why}"),
                 ));
             }
         }
     }
-    if problems.is_empty() {
-        Ok(Some(text))
-    } else {
-        Err(problems)
-    }
+    problems
 }
 
 /// The theme's problems, for `qbank check`.
-pub(crate) fn check(root: &Path) -> Vec<Diagnostic> {
-    read(root).err().unwrap_or_default()
+pub(crate) fn check(bank: &Bank) -> Vec<Diagnostic> {
+    read(bank).err().unwrap_or_default()
 }
 
 /// The notetype's CSS: `builtin`, then the bank's theme when it has one.
@@ -89,27 +78,35 @@ pub fn card_css(builtin: &str, theme: Option<&str>) -> String {
 mod tests {
     use super::*;
 
-    fn bank_with(theme: Option<&[u8]>) -> tempfile::TempDir {
+    /// A bank whose folder holds `theme` as its card theme, loaded.
+    fn bank_with(theme: Option<&[u8]>) -> (tempfile::TempDir, Bank, Vec<Diagnostic>) {
         let dir = tempfile::tempdir().unwrap();
         if let Some(bytes) = theme {
             std::fs::create_dir_all(dir.path().join("theme")).unwrap();
             std::fs::write(dir.path().join(THEME_FILE), bytes).unwrap();
         }
-        dir
+        let mut diags = Vec::new();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let card_theme = crate::load::load_theme_file(&root, Some(&root), THEME_FILE, &mut diags);
+        let bank = Bank {
+            card_theme,
+            ..Bank::empty(root, "b")
+        };
+        (dir, bank, diags)
     }
 
     #[test]
     fn no_theme_is_the_builtin_css() {
-        let dir = bank_with(None);
-        assert_eq!(read(dir.path()).unwrap(), None);
+        let (_dir, bank, diags) = bank_with(None);
+        assert!(diags.is_empty());
+        assert_eq!(read(&bank).unwrap(), None);
         assert_eq!(card_css("a{}", None), "a{}");
     }
 
     #[test]
     fn a_theme_is_appended_after_the_builtin_css() {
-        let dir = bank_with(Some(b"\xef\xbb\xbf.qb-question { color: #0b3d91; }\n"));
-        let theme = read(dir.path()).unwrap().unwrap();
-        let css = card_css(".card{}", Some(&theme));
+        let (_dir, bank, _) = bank_with(Some(b"\xef\xbb\xbf.qb-question { color: #0b3d91; }\n"));
+        let css = card_css(".card{}", read(&bank).unwrap());
         assert!(css.starts_with(".card{}\n/* The bank's own theme"), "{css}");
         assert!(css.ends_with(".qb-question { color: #0b3d91; }\n"), "{css}");
         assert!(!css.contains('\u{feff}'));
@@ -117,18 +114,57 @@ mod tests {
 
     #[test]
     fn anything_but_styling_is_refused_with_its_line() {
-        let dir = bank_with(Some(
+        let (_dir, bank, _) = bank_with(Some(
             b".a { color: red; }\n</style><script>alert(1)</script>\n@IMPORT 'x.css';\n.b { background: URL(https://t.example/p.png); }\n",
         ));
-        let problems = read(dir.path()).unwrap_err();
+        let problems = read(&bank).unwrap_err();
         let lines: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(lines[0].contains("card.css:2: error:"), "{lines:?}");
         assert!(lines[1].contains("card.css:3: error:") && lines[1].contains("@import"));
         assert!(lines[2].contains("card.css:4: error:") && lines[2].contains("url("));
-        let dir = bank_with(Some(b"\xff\xfe"));
-        assert!(read(dir.path()).unwrap_err()[0]
-            .to_string()
-            .contains("not UTF-8"));
+        let (_dir, bank, diags) = bank_with(Some(b"\xff\xfe"));
+        assert!(bank.card_theme.is_none());
+        assert!(diags[0].to_string().contains("not UTF-8"), "{diags:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_theme_that_leads_out_of_the_bank_is_never_read() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.css"), "SECRET").unwrap();
+        // The file a link, then the whole theme folder a link.
+        let (dir, _, _) = bank_with(None);
+        std::fs::create_dir_all(dir.path().join("theme")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.css"),
+            dir.path().join(THEME_FILE),
+        )
+        .unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let mut diags = Vec::new();
+        assert!(crate::load::load_theme_file(&root, Some(&root), THEME_FILE, &mut diags).is_none());
+        assert!(
+            diags[0]
+                .to_string()
+                .contains("card.css:1: error: symbolic link leads outside"),
+            "{diags:?}"
+        );
+
+        std::fs::remove_dir_all(dir.path().join("theme")).unwrap();
+        std::fs::copy(
+            outside.path().join("secret.css"),
+            outside.path().join("card.css"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("theme")).unwrap();
+        let mut diags = Vec::new();
+        assert!(crate::load::load_theme_file(&root, Some(&root), THEME_FILE, &mut diags).is_none());
+        assert!(
+            diags[0]
+                .to_string()
+                .contains("theme:1: error: symbolic link leads outside"),
+            "{diags:?}"
+        );
     }
 }

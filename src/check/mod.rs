@@ -47,7 +47,7 @@ pub fn load_and_check(root: &Path) -> (Option<Bank>, Vec<Diagnostic>) {
 pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     check_duplicate_ids(bank, &mut diags);
-    diags.extend(crate::anki::theme::check(&bank.root));
+    diags.extend(crate::anki::theme::check(bank));
     let questions: Vec<&Question> = bank.questions().map(|(_, q)| q).collect();
     let ids = bank.question_ids();
     let mut referenced = HashSet::new();

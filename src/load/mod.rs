@@ -19,7 +19,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, LineIndex};
-use crate::model::{Bank, Intro, Media, Question, Section};
+use crate::model::{Bank, Intro, Media, Question, Section, ThemeFile};
 
 mod bank_toml;
 mod markup;
@@ -48,6 +48,10 @@ const ROOT_FILES: &[&str] = &[
 ];
 /// The folder of the bank's own designs (`theme/card.css`, `theme/booklet.typ`).
 const THEME_DIR: &str = "theme";
+/// The bank's card theme, relative to its root.
+pub(crate) const CARD_THEME: &str = "theme/card.css";
+/// The most a theme file may hold.
+const MAX_THEME_BYTES: u64 = 1024 * 1024;
 const MEDIA_DIR: &str = "media";
 
 /// What loading produced: the bank (absent when `bank.toml` itself is
@@ -163,6 +167,7 @@ pub fn load(root: &Path) -> Loaded {
     let media = load_media(root, canonical_root, &mut diags);
 
     let intro = load_intro(root, canonical_root, &mut diags);
+    let card_theme = load_theme_file(root, canonical_root, CARD_THEME, &mut diags);
 
     let bank = Bank {
         root: root.to_path_buf(),
@@ -179,6 +184,7 @@ pub fn load(root: &Path) -> Loaded {
         intro,
         sections,
         media,
+        card_theme,
     };
     check_lock_file(&bank, &mut diags);
     Loaded {
@@ -211,6 +217,51 @@ fn load_intro(
     } else {
         None
     }
+}
+
+/// A theme file (`theme/card.css`), when the bank has one: a regular file
+/// inside the bank of at most [`MAX_THEME_BYTES`] of UTF-8 text (a byte
+/// order mark is dropped; nothing else is changed). A `theme/` folder that
+/// leads out of the bank is refused here, which keeps the booklet's theme
+/// inside the bank too.
+pub(crate) fn load_theme_file(
+    root: &Path,
+    canonical_root: Option<&Path>,
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ThemeFile> {
+    let dir = root.join(THEME_DIR);
+    if let Some(real) = escapes_root(canonical_root, &dir) {
+        diags.push(escape_diagnostic(&dir, &real));
+        return None;
+    }
+    let path = root.join(name);
+    if fs::symlink_metadata(&path).is_err() {
+        return None;
+    }
+    if let Some(real) = escapes_root(canonical_root, &path) {
+        diags.push(escape_diagnostic(&path, &real));
+        return None;
+    }
+    let bytes = match read_regular_file(&path, MAX_THEME_BYTES, "theme files") {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            diags.push(Diagnostic::error(&path, 1, e.to_string()));
+            return None;
+        }
+    };
+    let Ok(mut text) = String::from_utf8(bytes) else {
+        diags.push(Diagnostic::error(
+            &path,
+            1,
+            "is not UTF-8 text; save it as UTF-8",
+        ));
+        return None;
+    };
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Some(ThemeFile { path, text })
 }
 
 /// `bank.lock`, when there is one, must be a regular file of bounded size:

@@ -697,8 +697,8 @@ fn css_change(bank_dir: &Path) {
         .find(|n| n["name"] == notetype_name(&bank))
         .unwrap();
     // The bank's own theme, if it has one, still comes after the built-in CSS.
-    let theme = qbank::anki::theme::read(&bank.root).unwrap();
-    let expected = qbank::anki::theme::card_css(&restyled, theme.as_deref());
+    let theme = qbank::anki::theme::read(&bank).unwrap();
+    let expected = qbank::anki::theme::card_css(&restyled, theme);
     assert_eq!(
         ours["css_sha256"],
         hex::encode(Sha256::digest(expected.as_bytes()))

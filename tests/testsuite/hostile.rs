@@ -380,6 +380,38 @@ fn symbolic_links_out_of_the_content_folder_are_refused() {
         stderr(&out)
     );
     assert!(!ws.out().exists());
+
+    // The card theme, then the whole theme folder, linked from elsewhere:
+    // never read, so nothing of the file outside reaches a card's style.
+    let ws = Workspace::new();
+    let elsewhere = ws.dir.path().join("theme-elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("card.css"), ".x { content: 'OUTSIDE'; }\n").unwrap();
+    std::fs::create_dir_all(ws.file("theme")).unwrap();
+    let _ = std::fs::remove_file(ws.file("theme/card.css"));
+    symlink(elsewhere.join("card.css"), ws.file("theme/card.css")).unwrap();
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "content/theme/card.css:1: error: symbolic link leads outside the content folder (to {})",
+            std::fs::canonicalize(elsewhere.join("card.css")).unwrap().display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.apkg().exists());
+    std::fs::remove_dir_all(ws.file("theme")).unwrap();
+    symlink(&elsewhere, ws.file("theme")).unwrap();
+    let out = ws.build();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("content/theme:1: error: symbolic link leads outside the content folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.apkg().exists());
 }
 
 #[test]
