@@ -116,38 +116,76 @@ impl Exporter for AnkiExporter {
         );
         drop(previous);
         // The new lock is compared with the file as it is written out, and
-        // written only if it differs: neither text is ever held whole.
-        let on_disk = plan.lock.is_written_at(&lock_path)?;
-        let lock_changes = on_disk != Some(true);
-        if self.locked && lock_changes {
-            let what = if on_disk.is_none() {
-                "it does not exist".to_string()
-            } else {
-                plan.summary()
-            };
-            return Err(ExportError::LockOutdated(format!(
-                "{} is out of date ({what}); run `qbank build` and commit the lock",
-                lock_path.display()
-            )));
-        }
-
-        deck.add_retired(&plan.lock)?;
-        let deck = deck.finish(&css, &plan.lock)?;
-        // Package and lock are prepared beside their places; the build puts
-        // the lock in place first, then the package with every other output.
-        let out = ctx.output_path(bank, Format::Apkg);
-        let package = prepare_atomic(&out, |file| deck.write_package(file))?;
-        let mut rendered = Rendered::output(plan.summary(), package);
-        if lock_changes {
-            let lock = prepare_atomic(&lock_path, |file| {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-                plan.lock.write_text(&mut out)?;
-                std::io::Write::flush(&mut out).map_err(Into::into)
-            })?;
-            rendered.bank_files.push(lock);
-        }
+        // written only if it differs: neither text is ever held whole. That
+        // runs on one core while the collection is finished and deflated
+        // into the package on another; a build refused for an outdated lock
+        // drops the package it prepared.
+        let (lock, package) = std::thread::scope(|scope| {
+            let lock = scope.spawn(|| prepare_lock(&plan.lock, &lock_path, self.locked));
+            let package = (|| -> anyhow::Result<_> {
+                deck.add_retired(&plan.lock)?;
+                let deck = deck.finish(&css, &plan.lock)?;
+                // Package and lock are prepared beside their places; the
+                // build puts the lock in place first, then the package with
+                // every other output.
+                let out = ctx.output_path(bank, Format::Apkg);
+                prepare_atomic(&out, |file| deck.write_package(file))
+            })();
+            let lock = lock
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal: writing bank.lock failed")));
+            (lock, package)
+        });
+        let lock = match lock? {
+            PreparedLock::Outdated { missing } => {
+                let what = if missing {
+                    "it does not exist".to_string()
+                } else {
+                    plan.summary()
+                };
+                return Err(ExportError::LockOutdated(format!(
+                    "{} is out of date ({what}); run `qbank build` and commit the lock",
+                    lock_path.display()
+                )));
+            }
+            PreparedLock::Unchanged => None,
+            PreparedLock::Written(lock) => Some(lock),
+        };
+        let mut rendered = Rendered::output(plan.summary(), package?);
+        rendered.bank_files.extend(lock);
         Ok(rendered)
     }
+}
+
+/// What became of the new lock.
+enum PreparedLock {
+    /// `bank.lock` already holds it.
+    Unchanged,
+    /// It differs from `bank.lock` (or there is none: `missing`), and the
+    /// build is `--locked`, so nothing was written.
+    Outdated { missing: bool },
+    /// Written beside `bank.lock`, to be put in its place.
+    Written(crate::output::PendingOutput),
+}
+
+/// Compare `lock` with the file at `path`, and write it beside the file
+/// when it differs, unless the build is `locked`.
+fn prepare_lock(lock: &Lock, path: &std::path::Path, locked: bool) -> anyhow::Result<PreparedLock> {
+    let on_disk = lock.is_written_at(path)?;
+    if on_disk == Some(true) {
+        return Ok(PreparedLock::Unchanged);
+    }
+    if locked {
+        return Ok(PreparedLock::Outdated {
+            missing: on_disk.is_none(),
+        });
+    }
+    let written = prepare_atomic(path, |file| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        lock.write_text(&mut out)?;
+        std::io::Write::flush(&mut out).map_err(Into::into)
+    })?;
+    Ok(PreparedLock::Written(written))
 }
 
 /// The notetype and deck ids of a bank.
