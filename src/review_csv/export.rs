@@ -210,23 +210,44 @@ pub(crate) fn compare_with_previous(
     }
 }
 
-/// id → content hash from an earlier sheet, if it can be read.
-pub(crate) fn previous_hashes(bytes: &[u8]) -> Option<HashMap<String, String>> {
-    let sheet = read::parse(bytes).ok()?;
-    let id = sheet.column("id")?;
-    let hash = sheet.column("content_hash")?;
-    Some(
-        sheet
-            .rows
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r.cells.get(id)?.trim().to_string(),
-                    r.cells.get(hash)?.trim().to_string(),
-                ))
-            })
-            .collect(),
-    )
+/// id → content hash from an earlier sheet, if it can be read: streamed
+/// record by record, keeping only those two cells of each row (a sheet of
+/// 100,000 questions is some 250 MB, never held).
+pub(crate) fn previous_hashes(input: impl std::io::Read) -> Option<HashMap<String, String>> {
+    use std::io::{BufRead, Read};
+    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+    // The header line (to its first line break outside quotes) tells the
+    // separator, as when a sheet is read back.
+    let mut head = Vec::new();
+    let mut in_quotes = false;
+    while let Some(&b) = input.fill_buf().ok()?.first() {
+        input.consume(1);
+        head.push(b);
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => break,
+            _ => {}
+        }
+    }
+    let head = head.strip_prefix(BOM.as_bytes()).unwrap_or(&head);
+    let delimiter = read::sniff_delimiter(std::str::from_utf8(head).ok()?);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::Cursor::new(head).chain(input));
+    let mut records = reader.records();
+    let header = records.next()?.ok()?;
+    let column = |name: &str| header.iter().position(|h| h.trim() == name);
+    let (id, hash) = (column("id")?, column("content_hash")?);
+    let mut hashes = HashMap::new();
+    for record in records {
+        let record = record.ok()?;
+        if let (Some(id), Some(hash)) = (record.get(id), record.get(hash)) {
+            hashes.insert(id.trim().to_string(), hash.trim().to_string());
+        }
+    }
+    Some(hashes)
 }
 
 #[cfg(test)]
@@ -272,7 +293,7 @@ mod tests {
             .iter()
             .map(|(id, hash)| (id.to_string(), hash.to_string()))
             .collect();
-        let old = previous_hashes(&old);
+        let old = previous_hashes(&old[..]);
         let s = compare_with_previous(&now, old.as_ref());
         assert_eq!(
             s.against_previous,
@@ -284,6 +305,15 @@ mod tests {
             })
         );
         assert_eq!(compare_with_previous(&now, None).against_previous, None);
-        assert_eq!(previous_hashes(b"not a sheet"), None);
+        assert_eq!(previous_hashes(&b"not a sheet"[..]), None);
+        assert_eq!(previous_hashes(&b""[..]), None);
+        // Read back as spreadsheets save it: semicolons, LF, no byte order
+        // mark, a quoted cell spanning lines.
+        let saved = "id;content_hash;note\na;h1;\"x;\ny\"\nb ; h2 ;\n";
+        let old = previous_hashes(saved.as_bytes()).unwrap();
+        assert_eq!(old.len(), 2);
+        assert_eq!((old["a"].as_str(), old["b"].as_str()), ("h1", "h2"));
+        // Not UTF-8 past the header: no earlier sheet to compare with.
+        assert_eq!(previous_hashes(&b"id,content_hash\na,\xff\n"[..]), None);
     }
 }

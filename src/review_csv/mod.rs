@@ -73,9 +73,9 @@ impl Exporter for ReviewCsvExporter {
         let path = ctx.output_path(bank, Format::Csv);
         // Only the earlier sheet's id → hash map is kept while the new one is
         // streamed into place, row by row.
-        let old_hashes = std::fs::read(&path)
+        let old_hashes = std::fs::File::open(&path)
             .ok()
-            .and_then(|bytes| export::previous_hashes(&bytes));
+            .and_then(export::previous_hashes);
         let mut keys = Vec::new();
         let sheet = crate::output::prepare_atomic(&path, |file| {
             let rows = bank.questions().map(|(s, q)| export::row(bank, s, q));
