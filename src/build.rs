@@ -76,16 +76,33 @@ pub fn exporters(opts: &BuildOptions) -> Vec<Box<dyn Exporter>> {
     ]
 }
 
-/// Write the outputs of the checked `bank`: render every format asked for,
+/// Every exporter with its default options: what `qbank check` asks for the
+/// problems only an exporter sees.
+pub(crate) fn every_exporter() -> Vec<Box<dyn Exporter>> {
+    exporters(&BuildOptions {
+        content: PathBuf::new(),
+        out_dir: PathBuf::new(),
+        formats: Vec::new(),
+        paper: Paper::default(),
+        locked: false,
+        now: 0,
+    })
+}
+
+/// Write the outputs of the checked `bank` with `exporters` (those
+/// [`selected`] for `opts`, which checked it too): render every format,
 /// then put every file in place. Returns each exporter's summary, in the
 /// order they ran; on an error nothing was put in place.
-pub(crate) fn run(bank: &Bank, opts: &BuildOptions) -> Result<Vec<String>, BuildError> {
-    let exporters = selected(opts)?;
+pub(crate) fn run(
+    bank: &Bank,
+    opts: &BuildOptions,
+    exporters: &[Box<dyn Exporter>],
+) -> Result<Vec<String>, BuildError> {
     prepare_out_dir(opts)?;
     let ctx = opts.context();
     let mut rendered = Vec::new();
     let mut failed = Vec::new();
-    for (exporter, result) in exporters.iter().zip(render_all(&exporters, bank, &ctx)) {
+    for (exporter, result) in exporters.iter().zip(render_all(exporters, bank, &ctx)) {
         match result {
             Ok(r) => rendered.push(r),
             Err(e) => failed.push((exporter.format(), e)),
@@ -103,7 +120,7 @@ pub(crate) fn run(bank: &Bank, opts: &BuildOptions) -> Result<Vec<String>, Build
 
 /// The exporters for the formats asked for (all those in the default build
 /// when none was), in the order they run.
-fn selected(opts: &BuildOptions) -> anyhow::Result<Vec<Box<dyn Exporter>>> {
+pub(crate) fn selected(opts: &BuildOptions) -> anyhow::Result<Vec<Box<dyn Exporter>>> {
     let formats = &opts.formats;
     let exporters: Vec<_> = exporters(opts)
         .into_iter()

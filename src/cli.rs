@@ -36,7 +36,7 @@ macro_rules! tell {
 use crate::build::{self, BuildError, BuildOptions};
 use crate::check::load_and_check;
 use crate::diagnostic::{self, Diagnostic, Location};
-use crate::export::{ExportError, Format};
+use crate::export::{ExportError, Exporter, Format};
 use crate::model::Bank;
 use crate::pdf::Paper;
 use crate::review_csv::apply::{self, ApplyError};
@@ -231,7 +231,7 @@ pub fn main() -> ExitCode {
 /// Run a parsed command.
 pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Check { content } => checked_bank(&content).map(drop),
+        Command::Check { content } => checked_bank(&content, &build::every_exporter()).map(drop),
         Command::Apply {
             file,
             content,
@@ -317,12 +317,18 @@ impl SourceLines {
     }
 }
 
-/// Load and check; print diagnostics; return the bank when there is no error.
-fn checked_bank(content: &Path) -> Result<Bank, Failure> {
+/// Load and check, with what each of `exporters` finds on its own; print
+/// the diagnostics; return the bank when there is no error.
+fn checked_bank(content: &Path, exporters: &[Box<dyn Exporter>]) -> Result<Bank, Failure> {
     if !content.join("bank.toml").is_file() && !content.is_dir() {
         return Err(anyhow::anyhow!("content folder `{}` not found", content.display()).into());
     }
-    let (bank, diags) = load_and_check(content);
+    let (bank, mut diags) = load_and_check(content);
+    if let Some(bank) = &bank {
+        diags.extend(exporters.iter().flat_map(|e| e.check(bank)));
+        diagnostic::sort(&mut diags);
+        diags.dedup();
+    }
     print_diagnostics(content, &diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     match bank {
@@ -335,8 +341,9 @@ fn checked_bank(content: &Path) -> Result<Bank, Failure> {
 }
 
 fn build_command(opts: &BuildOptions) -> Result<(), Failure> {
-    let bank = checked_bank(&opts.content)?;
-    for summary in build::run(&bank, opts)? {
+    let exporters = build::selected(opts)?;
+    let bank = checked_bank(&opts.content, &exporters)?;
+    for summary in build::run(&bank, opts, &exporters)? {
         for line in summary.lines() {
             say!("{line}");
         }

@@ -125,6 +125,14 @@ impl Rendered {
 /// (one per format), hence `Send + Sync`.
 pub trait Exporter: Send + Sync {
     fn format(&self) -> Format;
+    /// Problems of the bank that only this exporter sees (the deck: a
+    /// `bank.lock` it cannot read), each at its place. `qbank check` asks
+    /// every exporter, `qbank build` those it runs, with the checker's
+    /// problems and before anything is rendered. What an exporter reads
+    /// here it may keep for [`Exporter::export`], so it is read once.
+    fn check(&self, _bank: &Bank) -> Vec<crate::diagnostic::Diagnostic> {
+        Vec::new()
+    }
     /// Render `bank` into temporary files beside their places
     /// ([`crate::output::prepare_atomic`]), changing nothing the user sees:
     /// the build commits them once every exporter has succeeded.

@@ -21,10 +21,12 @@ pub mod templates;
 pub mod theme;
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
+use crate::diagnostic::Diagnostic;
 use crate::export::{ExportContext, ExportError, Exporter, Format, Rendered};
 use crate::model::media_name;
 use crate::model::Bank;
@@ -45,13 +47,32 @@ pub const POSITION_GAP: i64 = 10;
 const COLLECTION_CREATED: i64 = 1_262_304_000;
 
 /// Writes the bank as an Anki package.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AnkiExporter {
     /// The notetype's built-in CSS (normally [`templates::CSS`]); a bank's
     /// `theme/card.css` is appended to it.
     css: String,
     /// Fail instead of changing `bank.lock` (`--locked`).
     locked: bool,
+    /// `bank.lock` as [`Exporter::check`] read it, for the export to use
+    /// rather than read it again.
+    checked_lock: Mutex<Option<PreviousLock>>,
+}
+
+/// A bank's `bank.lock` as read (`None`: the bank has none), with the path
+/// it was read from: an export of another bank reads its own.
+#[derive(Debug)]
+struct PreviousLock(std::path::PathBuf, Option<Lock>);
+
+impl Clone for AnkiExporter {
+    /// The same exporter, without the lock its original has read.
+    fn clone(&self) -> AnkiExporter {
+        AnkiExporter {
+            css: self.css.clone(),
+            locked: self.locked,
+            checked_lock: Mutex::default(),
+        }
+    }
 }
 
 impl Default for AnkiExporter {
@@ -67,6 +88,7 @@ impl AnkiExporter {
         AnkiExporter {
             css: templates::CSS.to_string(),
             locked,
+            checked_lock: Mutex::default(),
         }
     }
 
@@ -76,6 +98,7 @@ impl AnkiExporter {
         AnkiExporter {
             css: css.into(),
             locked: false,
+            checked_lock: Mutex::default(),
         }
     }
 }
@@ -83,6 +106,28 @@ impl AnkiExporter {
 impl Exporter for AnkiExporter {
     fn format(&self) -> Format {
         Format::Apkg
+    }
+
+    /// A lock the deck would refuse, as a content error. (The loader has
+    /// already refused a lock that is not a regular file or is too large;
+    /// it is not read then.) The lock read is kept for the export.
+    fn check(&self, bank: &Bank) -> Vec<Diagnostic> {
+        let path = bank.lock_path();
+        let readable = std::fs::symlink_metadata(&path)
+            .is_ok_and(|m| m.is_file() && m.len() <= crate::load::lock_limit(bank));
+        if !readable {
+            return Vec::new();
+        }
+        match read_previous_lock(bank) {
+            Ok(lock) => {
+                *self
+                    .checked_lock
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(PreviousLock(path, lock));
+                Vec::new()
+            }
+            Err(e) => vec![lock::problem(&bank.lock_path(), &e)],
+        }
     }
 
     fn export(&self, bank: &Bank, ctx: &ExportContext) -> Result<Rendered, ExportError> {
@@ -94,11 +139,15 @@ impl Exporter for AnkiExporter {
         let css = theme::card_css(&self.css, theme);
         let notetype_hash = notetype_hash(&notetype_for(bank, &ids, &css, 0))?;
         let lock_path = bank.lock_path();
-        // Of the previous lock's records only those of questions that left
-        // the bank are shipped from it: the others keep just their stamps.
-        let in_bank = bank.question_ids();
-        let previous = Lock::read_keeping(&lock_path, &bank.id, |id| !in_bank.contains(id))?;
-        drop(in_bank);
+        let checked = self
+            .checked_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let previous = match checked {
+            Some(PreviousLock(path, lock)) if path == lock_path => lock,
+            _ => read_previous_lock(bank)?,
+        };
 
         // Every note is rendered (on every core), stamped and written to the
         // collection; its content then moves into its record of the new lock.
@@ -155,6 +204,14 @@ impl Exporter for AnkiExporter {
         rendered.bank_files.extend(lock);
         Ok(rendered)
     }
+}
+
+/// The bank's `bank.lock`, if it has one. Of its records only those of
+/// questions that left the bank keep the content they shipped: the others
+/// keep just their stamps.
+fn read_previous_lock(bank: &Bank) -> anyhow::Result<Option<Lock>> {
+    let in_bank = bank.question_ids();
+    Lock::read_keeping(&bank.lock_path(), &bank.id, |id| !in_bank.contains(id))
 }
 
 /// What became of the new lock.

@@ -3,10 +3,12 @@
 //! figures (present, an SVG every output can draw in bounded time,
 //! referenced), parts that show nothing, control characters the Markdown
 //! decodes (`&#31;`), and characters the bundled fonts cannot draw, in the
-//! text and inside figures. What `build` could refuse, `check` refuses first.
+//! text and inside figures. What `build` could refuse, `check` refuses first
+//! (with what each exporter finds on its own: [`crate::export::Exporter::check`],
+//! the deck's `bank.lock`).
 //!
 //! This module runs every rule ([`check`]) and holds the rules over the
-//! whole bank (duplicate ids, the lock); the rest live beside their
+//! whole bank (duplicate ids); the rest live beside their
 //! concern: `markdown` (inside one Markdown body), `glyphs` (characters
 //! the fonts cannot draw, combining marks), `formulas` (formulas and `$`
 //! signs) and `figures` (figure files, unreferenced media).
@@ -17,7 +19,6 @@ mod glyphs;
 mod markdown;
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{self, Diagnostic};
@@ -84,7 +85,6 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
         check_text_glyphs(&bank_toml, 1, &s.title, &mut diags);
     }
     check_unreferenced_media(bank, &referenced, &mut diags);
-    check_lock(bank, &mut diags);
     diags
 }
 
@@ -125,35 +125,6 @@ fn check_question(
                 ),
             );
         }
-    }
-}
-
-/// A lock the Anki exporter would refuse is refused here first, as a
-/// content error. (The loader has already refused a lock that is not a
-/// regular file or is too large; it is not read then.) Only whether it
-/// reads matters here, so no note's shipped content is kept.
-fn check_lock(bank: &Bank, diags: &mut Vec<Diagnostic>) {
-    let path = bank.lock_path();
-    let readable =
-        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= load::lock_limit(bank));
-    if !readable {
-        return;
-    }
-    if let Err(e) = crate::anki::lock::Lock::read_keeping(&path, &bank.id, |_| false) {
-        let shown = path.display().to_string();
-        let message = format!("{e:#}");
-        let mut message = if let Some(rest) = message.strip_prefix(&format!("{shown}: ")) {
-            rest.to_string()
-        } else if let Some(rest) = message.strip_prefix(&format!("{shown} ")) {
-            format!("bank.lock {rest}")
-        } else {
-            message
-        }
-        .replace('\n', " ");
-        if !message.contains("restore it") {
-            message.push_str("; restore it from version control (`git checkout` the lock)");
-        }
-        diags.push(Diagnostic::error(&path, 1, message));
     }
 }
 

@@ -34,6 +34,28 @@ pub(crate) use plan::{note_mtime, plan, Identities, NoteIds};
 /// The lock format version this qbank writes.
 pub(crate) const LOCK_VERSION: u32 = 2;
 
+/// Why the lock at `path` cannot be read, as one content error on its
+/// first line, with the way out.
+pub(crate) fn problem(
+    path: &std::path::Path,
+    error: &anyhow::Error,
+) -> crate::diagnostic::Diagnostic {
+    let shown = path.display().to_string();
+    let message = format!("{error:#}");
+    let mut message = if let Some(rest) = message.strip_prefix(&format!("{shown}: ")) {
+        rest.to_string()
+    } else if let Some(rest) = message.strip_prefix(&format!("{shown} ")) {
+        format!("bank.lock {rest}")
+    } else {
+        message
+    }
+    .replace('\n', " ");
+    if !message.contains("restore it") {
+        message.push_str("; restore it from version control (`git checkout` the lock)");
+    }
+    crate::diagnostic::Diagnostic::error(path, 1, message)
+}
+
 /// Note ids step by this many milliseconds, and a note's cards take the ids
 /// `note id + template ord`: room for four templates, never a clash.
 pub(crate) const ID_STEP: i64 = 4;
