@@ -310,7 +310,7 @@ pub fn transformer_block() -> Figure {
             234.0,
             78.0,
             "multi-head self-attention",
-            vec!["softmax(QKᵀ/√d)·V", "h heads in parallel"],
+            vec!["softmax(QKᵀ/√d_k)·V", "h heads in parallel"],
             BLUE_FILL,
             BLUE,
         ),
