@@ -27,7 +27,7 @@ pub struct BuildOptions {
     pub content: PathBuf,
     /// Folder the outputs go to (created if missing).
     pub out_dir: PathBuf,
-    /// The formats to write; none: those [`Format::in_default_build`].
+    /// The formats to write; none: those `Format::in_default_build`.
     pub formats: Vec<Format>,
     /// Paper size of the booklet.
     pub paper: Paper,

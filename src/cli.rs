@@ -1,6 +1,6 @@
 //! The command line: argument parsing (clap), the `build`, `check` and
 //! `apply` (alias `apply-csv`) commands, and the one exit path: every command
-//! returns `Result<(), Failure>`, and [`main`] reports a [`Failure`] and
+//! returns `Result<(), Failure>`, and [`main`] reports a `Failure` and
 //! turns it into the exit code. Exit codes: 0 success, 1 content errors (or
 //! `--locked` would change the lock, or a refused review sheet), 2 usage or
 //! I/O errors. The build itself is [`crate::build`]'s.

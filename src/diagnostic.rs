@@ -1,8 +1,8 @@
 //! Diagnostics: every problem qbank reports, with where it is — a line (and
 //! column, where known) of a content file, or a row or cell of a review
 //! sheet — printed as its first line (`path:line: error: message`), with a
-//! snippet of the source line under it for content files ([`snippet`]); and
-//! [`escape`], the one place that makes text from content or file names
+//! snippet of the source line under it for content files (`snippet`); and
+//! `escape`, the one place that makes text from content or file names
 //! safe to print on a terminal.
 
 use std::borrow::Cow;
@@ -62,6 +62,7 @@ pub(crate) enum Location {
 pub struct Diagnostic {
     pub(crate) location: Location,
     pub(crate) severity: Severity,
+    /// What is wrong, and how to fix it, in one line.
     pub message: String,
 }
 
@@ -179,6 +180,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it is an error (which stops a build), not a warning.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -238,7 +240,7 @@ impl fmt::Display for Diagnostic {
     /// sheet, `path:ROW:COLUMN: error: (column D) message` or
     /// `path:ROW: error: message` in a CSV, `path:Questions!D14: error: …`
     /// or `path:Questions!14:14: error: …` in a workbook, `path:error: …` for
-    /// the whole sheet. Path and message are [escaped](escape).
+    /// the whole sheet. Path and message are escaped (`escape`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let severity = self.severity;
         let message = escape(&self.message);

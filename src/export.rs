@@ -18,9 +18,13 @@ use crate::output::PendingOutput;
 /// An output format `qbank build` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
+    /// The Anki deck.
     Apkg,
+    /// The printable booklet.
     Pdf,
+    /// The review sheet as CSV.
     Csv,
+    /// The review sheet as an Excel workbook.
     Xlsx,
 }
 
@@ -124,6 +128,7 @@ impl Rendered {
 /// One output format. Exporters are shared by the threads of a build
 /// (one per format), hence `Send + Sync`.
 pub trait Exporter: Send + Sync {
+    /// The format it writes.
     fn format(&self) -> Format;
     /// Problems of the bank that only this exporter sees (the deck: a
     /// `bank.lock` it cannot read), each at its place. `qbank check` asks
@@ -134,7 +139,7 @@ pub trait Exporter: Send + Sync {
         Vec::new()
     }
     /// Render `bank` into temporary files beside their places
-    /// ([`crate::output::prepare_atomic`]), changing nothing the user sees:
+    /// (`crate::output::prepare_atomic`), changing nothing the user sees:
     /// the build commits them once every exporter has succeeded.
     fn export(&self, bank: &Bank, ctx: &ExportContext) -> Result<Rendered, ExportError>;
 }

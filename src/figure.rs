@@ -1,7 +1,7 @@
 //! Figures: parses a bank's SVG figure with usvg and rasterises it with
 //! resvg for print. Text is set in the bundled DejaVu fonts (never the
 //! machine's), a figure may not pull in other files, and the pixels are
-//! composited on white so print shows no alpha artefacts. [`inspect`] is
+//! composited on white so print shows no alpha artefacts. `inspect` is
 //! what `qbank check` asks of a figure before any output draws it: bounded
 //! work (no filters, a bounded number of elements with `<use>` expanded,
 //! sane proportions) and text the bundled fonts can draw.
@@ -21,8 +21,11 @@ pub(crate) const MAX_SIDE: u32 = 16_384;
 /// row by row from the top.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Raster {
+    /// Pixels per row.
     pub width: u32,
+    /// Rows.
     pub height: u32,
+    /// `width × height × 3` bytes.
     pub rgb: Vec<u8>,
 }
 
@@ -52,24 +55,49 @@ pub(crate) const STYLE_CHARS_PER_ELEMENT: usize = 20;
 /// The widest (or tallest) a figure may be for its other side: 20 to 1.
 pub(crate) const MAX_ASPECT_RATIO: f32 = 20.0;
 
+/// Why a figure is refused: each message completes "figure `x` is …".
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FigureError {
+    /// The file does not parse as SVG (the parser's reason).
     #[error("not a valid SVG ({0})")]
     Parse(String),
     #[error("an SVG with a `<filter>` (blur, shadow, …); filters make drawing slow without bound, so draw the effect with plain shapes")]
+    /// It uses a `<filter>`.
     Filter,
     #[error("an SVG of more than {MAX_ELEMENTS} elements (counting what each `<use>` and each marker copies, and text and style sheets by their length); simplify it")]
+    /// More elements than `MAX_ELEMENTS`, copies included.
     TooComplex,
     #[error("an SVG whose `<use>` elements refer to themselves in a loop")]
+    /// `<use>` elements that refer to each other in a loop.
     UseCycle,
     #[error("an SVG that paints {paint} times its own area (shapes, strokes and layers stacked on each other; at most {MAX_PAINT}); drawing it would take too long: draw fewer or smaller shapes")]
-    TooMuchPaint { paint: u32 },
+    /// It paints `paint` times its own area, more than `MAX_PAINT`.
+    TooMuchPaint {
+        /// Painted area over the figure's area.
+        paint: u32,
+    },
     #[error("an SVG of {segments} path segments (at most {MAX_SEGMENTS}); simplify its paths")]
-    TooManySegments { segments: usize },
+    /// More path segments than `MAX_SEGMENTS`.
+    TooManySegments {
+        /// How many it has.
+        segments: usize,
+    },
     #[error("{width} × {height} units: more than {MAX_ASPECT_RATIO} times as wide as it is high or the other way round; give it proportions that fit a page and a card")]
-    Proportions { width: String, height: String },
+    /// One side more than `MAX_ASPECT_RATIO` times the other.
+    Proportions {
+        /// Its width in SVG units, as shown.
+        width: String,
+        /// Its height in SVG units, as shown.
+        height: String,
+    },
     #[error("cannot rasterise at {width} × {height} pixels (each side must be 1..={MAX_SIDE})")]
-    Size { width: u32, height: u32 },
+    /// A raster size of 0 or over `MAX_SIDE` pixels on a side.
+    Size {
+        /// Pixels asked for across.
+        width: u32,
+        /// Pixels asked for down.
+        height: u32,
+    },
 }
 
 /// The bundled DejaVu faces, loaded once.

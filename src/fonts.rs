@@ -5,7 +5,9 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
+/// DejaVu Sans, the text face of the booklet and the figures.
 pub const SANS_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+/// DejaVu Sans Bold.
 pub const SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 pub(crate) const SANS_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-Oblique.ttf");
 pub(crate) const SANS_BOLD_ITALIC: &[u8] = include_bytes!("../fonts/DejaVuSans-BoldOblique.ttf");

@@ -18,8 +18,11 @@ pub struct Bank {
     pub root: PathBuf,
     /// Permanent namespace (`ml-interview-prep`); every Anki id derives from it.
     pub id: String,
+    /// The bank's title (`title` in `bank.toml`): the deck's and the booklet's name.
     pub title: String,
+    /// A line under the title (`subtitle`), or empty.
     pub subtitle: String,
+    /// What the bank is for (`description`), or empty: the deck's description and the title page's text.
     pub description: String,
     /// The bank's date as written in `bank.toml` (e.g. `2026-11-01`), if any.
     pub date: Option<String>,
@@ -29,6 +32,7 @@ pub struct Bank {
     pub lang: Option<String>,
     /// `intro.md`, when present.
     pub intro: Option<Intro>,
+    /// The sections in `bank.toml`'s order.
     pub sections: Vec<Section>,
     /// The figures of `media/`, read once by the loader: the checker and
     /// every exporter share these bytes.
@@ -93,19 +97,24 @@ pub(crate) fn media_name(file_name: &str, bytes: &[u8]) -> String {
 /// The opening text of the bank (`intro.md`), kept as Markdown.
 #[derive(Debug, Clone)]
 pub struct Intro {
+    /// Where it was read from.
     pub path: PathBuf,
+    /// Its text (byte order mark dropped, LF line endings).
     pub markdown: String,
 }
 
+/// One section of the bank: a folder of question files, listed in `bank.toml`.
 #[derive(Debug, Clone)]
 pub struct Section {
     /// Permanent id (`foundations`), used in tags and Anki ids.
     pub id: String,
     /// Display letter (`A`).
     pub letter: String,
+    /// Display title (`Foundations`).
     pub title: String,
     /// Folder name inside the content root.
     pub dir: String,
+    /// Its questions, in file-name order.
     pub questions: Vec<Question>,
 }
 
@@ -123,6 +132,7 @@ pub struct Question {
     pub number: u32,
     /// Permanent slug from the front matter; the note's identity.
     pub id: String,
+    /// The front matter's tags, from the bank's vocabulary.
     pub tags: Vec<String>,
     /// The `# ` heading text, as Markdown inline text.
     pub title: String,
@@ -132,8 +142,11 @@ pub struct Question {
     pub(crate) id_line: usize,
     /// 1-based line of the `# ` title.
     pub(crate) title_line: usize,
+    /// The answer in plain English, for a product manager.
     pub plain: Part,
+    /// The answer in technical depth, for a senior engineer.
     pub technical: Part,
+    /// The real-world example.
     pub example: Part,
 }
 
@@ -159,8 +172,11 @@ impl Question {
 /// Which of the three answers a part is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PartKind {
+    /// `## Plain English`.
     Plain,
+    /// `## Technical depth`.
     Technical,
+    /// `## Real-world example`.
     Example,
 }
 
@@ -216,6 +232,7 @@ impl Bank {
         }
     }
 
+    /// Every question with its section, in bank order.
     pub fn questions(&self) -> impl Iterator<Item = (&Section, &Question)> {
         self.sections
             .iter()
@@ -227,6 +244,7 @@ impl Bank {
         self.questions().map(|(_, q)| q.id.as_str()).collect()
     }
 
+    /// How many questions the bank has.
     pub fn question_count(&self) -> usize {
         self.sections.iter().map(|s| s.questions.len()).sum()
     }

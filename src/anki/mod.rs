@@ -6,7 +6,7 @@
 //! and the question id ([`crate::identity::note_guid`]); its note id is a
 //! timestamp from the build that first saw the question, kept in the lock
 //! (its cards' ids follow from it); deck and notetype ids are derived from
-//! the bank id and a permanent name ([`ids`]). Change tracking lives in
+//! the bank id and a permanent name (`ids`). Change tracking lives in
 //! `content/bank.lock` ([`lock`]): a note's `mod` moves forward only when
 //! what Anki stores for it changes, so a re-import updates exactly the
 //! edited notes. A question that left the bank ships retired, from the lock.

@@ -57,6 +57,8 @@ pub struct MediaFile {
 /// Everything Anki stores for one question.
 #[derive(Debug, Clone)]
 pub struct NoteContent {
+    /// The note's GUID, derived from the bank and question ids: what Anki
+    /// matches an imported note on.
     pub guid: String,
     /// HTML, one per [`FIELD_NAMES`] entry.
     pub fields: Vec<String>,

@@ -58,6 +58,7 @@ const MEDIA_DIR: &str = "media";
 /// unusable) and every problem found on the way.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The bank, with whatever of it could be read.
     pub bank: Option<Bank>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }

@@ -6,7 +6,7 @@
 //!
 //! Typography for print happens here: curly quotes, en and em dashes
 //! (pulldown-cmark's smart punctuation), then the ties and range dashes of
-//! [`crate::typography`], as on the cards.
+//! `crate::typography`, as on the cards.
 
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -26,6 +26,7 @@ pub(crate) struct Inline {
 /// A run of inline text with one style. `\n` inside `text` is a hard line break.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Span {
+    /// The text, typography applied.
     pub text: String,
     #[serde(flatten)]
     pub(crate) inline: Inline,
@@ -59,8 +60,11 @@ impl Eq for Formula {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
+    /// `:--` or no colon.
     Left,
+    /// `:-:`.
     Center,
+    /// `--:`.
     Right,
 }
 
@@ -69,35 +73,52 @@ pub enum Align {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Block {
+    /// A paragraph.
     Paragraph {
+        /// Its text.
         spans: Vec<Span>,
     },
     /// A heading inside a part (`### `) or inside the intro (`## `).
     Heading {
+        /// 1 for `#`, up to 6.
         level: u8,
+        /// Its text.
         spans: Vec<Span>,
     },
+    /// A bulleted or numbered list.
     List {
         /// `Some(first number)` for a numbered list.
         start: Option<u64>,
+        /// Each item's blocks.
         items: Vec<Vec<Block>>,
     },
+    /// A table.
     Table {
+        /// Each column's alignment.
         aligns: Vec<Align>,
+        /// The header row's cells.
         header: Vec<Vec<Span>>,
+        /// The body rows' cells.
         rows: Vec<Vec<Vec<Span>>>,
     },
     /// A paragraph that holds nothing but an image: `![alt](media/x.svg)`.
     Figure {
+        /// The alt text: the figure's caption and what a screen reader says.
         alt: String,
+        /// `media/x.svg`.
         reference: String,
     },
+    /// A code block.
     Code {
+        /// Its lines, as written.
         lines: Vec<String>,
     },
+    /// A block quote.
     Quote {
+        /// What it quotes.
         blocks: Vec<Block>,
     },
+    /// A thematic break (`---`).
     Rule,
 }
 

@@ -1,10 +1,10 @@
 //! The printable PDF booklet: `out/<bank id>.pdf`, typeset by Typst.
 //!
-//! The flow: [`document`] turns the bank into plain data (each part's Markdown
+//! The flow: `document` turns the bank into plain data (each part's Markdown
 //! as a [`markdown::Block`] tree), the template `booklet.typ` (compiled into
 //! the binary, or the bank's own `theme/booklet.typ`) reads that data as JSON
 //! and holds the whole page design, and Typst, confined to the files that
-//! [`world`] serves, lays it out and writes a tagged PDF.
+//! `world` serves, lays it out and writes a tagged PDF.
 
 pub(crate) mod document;
 pub mod markdown;
@@ -35,9 +35,12 @@ const MAX_THEME_BYTES: u64 = 1024 * 1024;
 /// Paper size for the booklet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Paper {
+    /// ISO A4, 210 × 297 mm (the default).
     #[default]
     A4,
+    /// US Letter, 8.5 × 11 in.
     Letter,
+    /// ISO A5, 148 × 210 mm.
     A5,
 }
 

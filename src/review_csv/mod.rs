@@ -3,7 +3,7 @@
 //! question files.
 //!
 //! [`export`] writes the sheet, [`read`] reads one back as spreadsheets save
-//! it, [`apply`] turns its edits into new question files, [`edit`] splices
+//! it, [`apply`] turns its edits into new question files, `edit` splices
 //! those edits into the source text and [`formula`] keeps cells from being
 //! read as spreadsheet formulas.
 

@@ -27,6 +27,7 @@ impl SheetRow {
 pub struct Sheet {
     /// Column names, trimmed.
     pub header: Vec<String>,
+    /// The rows under the header, as saved.
     pub rows: Vec<SheetRow>,
 }
 

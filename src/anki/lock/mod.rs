@@ -4,7 +4,7 @@
 //! For each question it records its note's GUID, its note id (a millisecond
 //! timestamp from the build that first saw the question, so Anki's "Created"
 //! column and `added:N` tell the truth), when it entered the bank, the hash
-//! of exactly what Anki stores for it ([`crate::anki::note::NoteContent::hash`]),
+//! of exactly what Anki stores for it (`crate::anki::note::NoteContent::hash`),
 //! the `mod` (Unix seconds) that content was given, and that content as
 //! shipped. A build gives a note a new `mod` only when its hash changed, so
 //! re-importing a deck updates exactly the edited notes and leaves every
