@@ -325,9 +325,12 @@ fn checked_bank(content: &Path, exporters: &[Box<dyn Exporter>]) -> Result<Bank,
     }
     let (bank, mut diags) = load_and_check(content);
     if let Some(bank) = &bank {
+        let before = diags.len();
         diags.extend(exporters.iter().flat_map(|e| e.check(bank)));
-        diagnostic::sort(&mut diags);
-        diags.dedup();
+        if diags.len() > before {
+            diagnostic::sort(&mut diags);
+            diags.dedup();
+        }
     }
     print_diagnostics(content, &diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();

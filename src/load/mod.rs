@@ -225,7 +225,7 @@ fn load_intro(
 /// order mark is dropped; nothing else is changed). A `theme/` folder that
 /// leads out of the bank is refused here, which keeps the booklet's theme
 /// inside the bank too.
-pub(crate) fn load_theme_file(
+fn load_theme_file(
     root: &Path,
     canonical_root: Option<&Path>,
     name: &str,
@@ -525,4 +525,65 @@ fn load_section_dir(
         ));
     }
     questions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The card theme the loader reads from a bank folder holding `bytes`
+    /// as `theme/card.css` (or nothing), with the problems it reports.
+    fn card_theme(dir: &Path, bytes: Option<&[u8]>) -> (Option<String>, Vec<String>) {
+        if let Some(bytes) = bytes {
+            fs::create_dir_all(dir.join(THEME_DIR)).unwrap();
+            fs::write(dir.join(CARD_THEME), bytes).unwrap();
+        }
+        let root = fs::canonicalize(dir).unwrap();
+        let mut diags = Vec::new();
+        let theme = load_theme_file(&root, Some(&root), CARD_THEME, &mut diags);
+        let problems = diags.iter().map(ToString::to_string).collect();
+        (theme.map(|t| t.text), problems)
+    }
+
+    #[test]
+    fn a_card_theme_is_read_as_utf8_without_its_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(card_theme(dir.path(), None), (None, vec![]));
+        let (text, problems) = card_theme(dir.path(), Some(b"\xef\xbb\xbf.a { color: red; }\r\n"));
+        assert_eq!(text.as_deref(), Some(".a { color: red; }\r\n"));
+        assert!(problems.is_empty(), "{problems:?}");
+        let (text, problems) = card_theme(dir.path(), Some(b"\xff\xfe"));
+        assert_eq!(text, None);
+        assert!(
+            problems[0].contains("card.css:1: error: is not UTF-8"),
+            "{problems:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_card_theme_that_leads_out_of_the_bank_is_never_read() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("card.css"), "SECRET").unwrap();
+        // The file a link out of the bank.
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join(THEME_DIR)).unwrap();
+        symlink(outside.path().join("card.css"), dir.path().join(CARD_THEME)).unwrap();
+        let (text, problems) = card_theme(dir.path(), None);
+        assert_eq!(text, None);
+        assert!(
+            problems[0].contains("card.css:1: error: symbolic link leads outside"),
+            "{problems:?}"
+        );
+        // The whole theme folder a link out of the bank.
+        let dir = tempfile::tempdir().unwrap();
+        symlink(outside.path(), dir.path().join(THEME_DIR)).unwrap();
+        let (text, problems) = card_theme(dir.path(), None);
+        assert_eq!(text, None);
+        assert!(
+            problems[0].contains("theme:1: error: symbolic link leads outside"),
+            "{problems:?}"
+        );
+    }
 }

@@ -214,28 +214,7 @@ pub(crate) fn compare_with_previous(
 /// record by record, keeping only those two cells of each row (a sheet of
 /// 100,000 questions is some 250 MB, never held).
 pub(crate) fn previous_hashes(input: impl std::io::Read) -> Option<HashMap<String, String>> {
-    use std::io::{BufRead, Read};
-    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
-    // The header line (to its first line break outside quotes) tells the
-    // separator, as when a sheet is read back.
-    let mut head = Vec::new();
-    let mut in_quotes = false;
-    while let Some(&b) = input.fill_buf().ok()?.first() {
-        input.consume(1);
-        head.push(b);
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes => break,
-            _ => {}
-        }
-    }
-    let head = head.strip_prefix(BOM.as_bytes()).unwrap_or(&head);
-    let delimiter = read::sniff_delimiter(std::str::from_utf8(head).ok()?);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(std::io::Cursor::new(head).chain(input));
+    let mut reader = read::sheet_reader(input).ok()?;
     let mut records = reader.records();
     let header = records.next()?.ok()?;
     let column = |name: &str| header.iter().position(|h| h.trim() == name);

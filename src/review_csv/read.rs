@@ -2,6 +2,8 @@
 //! or without a byte-order mark, comma, semicolon or tab separated, CRLF or LF
 //! records, quoted cells spanning lines.
 
+use std::io::{self, BufRead, BufReader, Read};
+
 pub(crate) use crate::diagnostic::column_letter;
 use crate::diagnostic::Diagnostic;
 
@@ -40,10 +42,10 @@ impl Sheet {
 
 /// The separator the header line uses: the most frequent of `,` `;` and tab
 /// outside quotes (a comma when there is none).
-pub(crate) fn sniff_delimiter(text: &str) -> u8 {
+fn sniff_delimiter(text: &[u8]) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut in_quotes = false;
-    for b in text.bytes() {
+    for &b in text {
         match b {
             b'"' => in_quotes = !in_quotes,
             b'\n' | b'\r' if !in_quotes => break,
@@ -66,6 +68,34 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
+/// A CSV reader over a sheet as spreadsheets save it, streamed: a byte
+/// order mark dropped, the separator told by the header line (read up to
+/// its first line break outside quotes), rows of any length.
+pub(crate) fn sheet_reader<R: Read>(input: R) -> io::Result<csv::Reader<impl Read>> {
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let mut head = Vec::new();
+    let mut in_quotes = false;
+    while let Some(&b) = input.fill_buf()?.first() {
+        input.consume(1);
+        head.push(b);
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => break,
+            _ => {}
+        }
+    }
+    const BOM: &[u8] = "\u{feff}".as_bytes();
+    if head.starts_with(BOM) {
+        head.drain(..BOM.len());
+    }
+    let delimiter = sniff_delimiter(&head);
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(io::Cursor::new(head).chain(input)))
+}
+
 /// Parse a saved sheet. Fails (at row 1) when the file is not UTF-8 or has
 /// no header row, or at the row where the CSV itself is malformed.
 pub fn parse(bytes: &[u8]) -> Result<Sheet, Diagnostic> {
@@ -80,13 +110,8 @@ pub fn parse(bytes: &[u8]) -> Result<Sheet, Diagnostic> {
             ),
         )
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let delimiter = sniff_delimiter(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = sheet_reader(text.as_bytes())
+        .map_err(|e| Diagnostic::sheet_error(1, None, format!("not a readable CSV file: {e}")))?;
     let mut records = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
